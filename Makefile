@@ -1,0 +1,67 @@
+# linklab - see README.md. `make` builds build/linklab; `sudo make check`
+# runs every test; `sudo make lab` runs the lab's main job.
+CC      ?= cc
+PKGS    := libarchive libcrypto jansson libutf8proc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -pthread -MMD -MP
+LDLIBS  := $(PKG_LIBS) -pthread
+
+BUILD   ?= build
+MAIN_SRC := lab/main.c
+CMD_SRC  := $(wildcard lab/cmd_*.c)
+LIB_SRC  := $(filter-out $(MAIN_SRC) $(CMD_SRC),$(wildcard lab/*.c))
+LIB_OBJ  := $(LIB_SRC:lab/%.c=$(BUILD)/%.o)
+CMD_OBJ  := $(CMD_SRC:lab/%.c=$(BUILD)/%.o) $(BUILD)/main.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+
+.PHONY: all deps check check-asan check-clang unit lab bench clean
+
+all: $(BUILD)/linklab
+
+$(BUILD)/linklab: $(LIB_OBJ) $(CMD_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: lab/%.c | $(BUILD)
+	@echo "  CC  $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilab -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+unit: $(UNIT_BIN)
+
+deps:
+	scripts/deps
+
+# Every test: unit tests and integration tests on loop-mounted images,
+# first with the normal build, then under AddressSanitizer + UBSan, and a
+# warnings-as-errors build with clang.
+check: deps
+	tests/run
+
+check-asan: deps
+	tests/run --asan-only
+
+check-clang:
+	$(MAKE) BUILD=build/clang CC=clang all unit
+
+lab: deps all
+	bench/install-modes
+
+bench: deps all
+	bench/install-modes
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,0 +1,11 @@
+/* cmd.h - the subcommands; each lives in its own cmd_NAME.c. */
+#ifndef LAB_CMD_H
+#define LAB_CMD_H
+
+int cmd_unpack(int argc, char **argv);
+int cmd_install(int argc, char **argv);
+
+/* Prints "linklab CMD: MESSAGE" and the usage hint; returns 2. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

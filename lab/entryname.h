@@ -1,0 +1,22 @@
+/* entryname.h - what a wheel entry may be called before anything is
+ * written for it, and the key under which two names collide on a
+ * case-insensitive filesystem. */
+#ifndef LAB_ENTRYNAME_H
+#define LAB_ENTRYNAME_H
+
+#include <stddef.h>
+
+/* Longest entry name accepted, in bytes (Linux PATH_MAX less the NUL). */
+#define ENTRYNAME_MAX 4095
+/* Longest single component, in bytes (NAME_MAX). */
+#define ENTRYNAME_COMPONENT_MAX 255
+
+/* NULL when name (without a trailing '/') is a safe relative path, else a
+ * static reason such as "absolute path" or "'..' component". */
+const char *entryname_check(const char *name);
+
+/* Case-folded, NFC-normalized copy of a valid UTF-8 name (malloc'd):
+ * two names with the same key collide on a case-insensitive filesystem. */
+char *entryname_fold(const char *name);
+
+#endif
