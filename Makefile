@@ -9,7 +9,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -pthread -MMD -MP
-LDLIBS  := $(PKG_LIBS) -pthread
+LDLIBS  := $(PKG_LIBS) -pthread -lm
 
 BUILD   ?= build
 MAIN_SRC := lab/main.c
@@ -25,7 +25,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 all: $(BUILD)/linklab
 
 $(BUILD)/linklab: $(LIB_OBJ) $(CMD_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: lab/%.c | $(BUILD)
 	@echo "  CC  $<"
@@ -33,7 +34,8 @@ $(BUILD)/%.o: lab/%.c | $(BUILD)
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ilab -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	@echo "  LD  $@"
+	@$(CC) $(ALL_CFLAGS) -Ilab -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BUILD):
 	mkdir -p $(BUILD)
