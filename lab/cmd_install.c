@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "darwin.h"
 #include "install.h"
 #include "util.h"
 
@@ -68,7 +69,10 @@ int cmd_install(int argc, char **argv)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     struct install_opts o = {
         .mode = MODE_COUNT, .policy = policy_default(), .jobs = cpus > 0 ? (int)cpus : 1,
-        .copy_method = COPY_RW};
+        .copy_method = COPY_RW, .clonefile = darwin_clonefile};
+#ifdef __APPLE__
+    o.darwin = true;
+#endif
     int c;
     long v;
     while ((c = getopt_long(argc, argv, "m:c:t:j:sl:h", opts, NULL)) != -1) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "darwin.h"
 #include "eventlog.h"
 #include "util.h"
 
@@ -25,6 +26,7 @@ struct wheel_job {
     struct place_ctx ctx;
     struct fb_state st; /* written by the probe only, read after settling */
     size_t probe;       /* index in m.items of the file that settles the mode */
+    bool placed_whole;  /* the darwin path placed every file already */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     enum wheel_state state;
@@ -270,6 +272,33 @@ static void whole_dir_clone(struct run *r)
     }
 }
 
+/* The macOS path: clonefile of the wheel's top-level entries, merged into
+ * what exists. A failure before anything was placed steps down like any
+ * other first-file failure; after that it is an error. */
+static void darwin_clone_wheels(struct run *r)
+{
+    const struct install_opts *o = r->o;
+    if (!o->darwin || (o->mode != MODE_CLONE && o->mode != MODE_AUTO))
+        return;
+    for (int k = 0; k < r->nw && !r->failed; k++) {
+        struct wheel_job *w = &r->w[k];
+        bool placed_any = false;
+        int err = darwin_clone_wheel(w->src_root, r->target_abs, &w->m, w->res, o->clonefile,
+                                     &placed_any);
+        struct fb_file ff = {0};
+        if (err == 0) {
+            w->placed_whole = true;
+            w->state = WHEEL_SETTLED;
+            w->st.settled = true;
+        } else if (placed_any) {
+            w->st.settled = true;
+            describe_failure(r, w, &w->st, w->key, err);
+        } else if (fb_next(&w->st, &ff, err) == FB_FAIL) {
+            describe_failure(r, w, &w->st, w->key, err);
+        }
+    }
+}
+
 static void build_tasks(struct run *r)
 {
     size_t total = 0;
@@ -277,11 +306,11 @@ static void build_tasks(struct run *r)
         total += r->w[k].m.n - r->w[k].m.ndirs;
     r->tasks = xmalloc((total ? total : 1) * sizeof *r->tasks);
     for (int k = 0; k < r->nw; k++)
-        if (r->w[k].probe < r->w[k].m.n)
+        if (r->w[k].probe < r->w[k].m.n && !r->w[k].placed_whole)
             r->tasks[r->ntasks++] = (struct task){(uint32_t)k, (uint32_t)r->w[k].probe};
     r->nprobes = r->ntasks;
     for (int k = 0; k < r->nw; k++)
-        for (size_t i = r->w[k].m.ndirs; i < r->w[k].m.n; i++)
+        for (size_t i = r->w[k].m.ndirs; i < r->w[k].m.n && !r->w[k].placed_whole; i++)
             if (i != r->w[k].probe)
                 r->tasks[r->ntasks++] = (struct task){(uint32_t)k, (uint32_t)i};
 }
@@ -402,7 +431,8 @@ int install_run(const struct install_opts *o)
         fail_run(&r, "%s", err);
     else if (cache_open(o->cache_dir, &r.cache, err, sizeof err) != 0)
         fail_run(&r, "%s", err);
-    else if (open_target(&r) == 0 && prepare_wheels(&r) == 0 && make_directories(&r) == 0) {
+    else if (open_target(&r) == 0 && prepare_wheels(&r) == 0 &&
+             (darwin_clone_wheels(&r), !r.failed) && make_directories(&r) == 0) {
         whole_dir_clone(&r);
         build_tasks(&r);
         place_all(&r);

@@ -25,6 +25,10 @@ struct install_opts {
     const struct policy *policy;
     bool strict;
     bool quiet;
+    /* the macOS path: clonefile of whole wheel directories, merged entry by
+     * entry into existing ones (darwin.h); the default on macOS */
+    bool darwin;
+    int (*clonefile)(const char *src, const char *dst);
     int jobs;
     enum copy_method copy_method;
     const char *cache_dir;
