@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#ifdef __linux__
+#include <linux/fs.h> /* FICLONE */
+#include <sys/sendfile.h>
+#endif
 
 #ifdef __APPLE__
 /* macOS: clonefile(2) instead of FICLONE; the only Apple-specific code. */
@@ -56,10 +59,18 @@ static int copy_data(int in, int out, long long size, enum copy_method method)
         }
         return 0;
     }
+#ifndef __linux__
+    return ENOTSUP; /* sendfile and copy_file_range are Linux calls */
+#endif
     while (left > 0) {
         size_t chunk = left > (1LL << 30) ? (size_t)1 << 30 : (size_t)left;
+#ifdef __linux__
         ssize_t n = method == COPY_SENDFILE ? sendfile(out, in, NULL, chunk)
                                             : copy_file_range(in, NULL, out, NULL, chunk, 0);
+#else
+        ssize_t n = -1;
+        errno = ENOTSUP;
+#endif
         if (n < 0) {
             if (errno == EINTR)
                 continue;
