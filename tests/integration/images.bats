@@ -1,0 +1,235 @@
+#!/usr/bin/env bats
+# scripts/images: profiles up and down, layouts, the ledger, and the rule
+# that the lab releases exactly what it made and nothing else.
+
+load ../lib/lab
+
+IMAGES=$LAB_TOP/scripts/images
+
+setup() {
+    need_root
+    export LINKLAB_ROOT=$BATS_TEST_TMPDIR/root
+}
+
+teardown() {
+    [ "$(id -u)" -eq 0 ] || return 0
+    "$IMAGES" down --purge >/dev/null 2>&1 || true
+}
+
+# Loop devices and mounts of the whole machine (this mount namespace).
+machine_state() {
+    { losetup --list --noheadings --raw --output NAME,BACK-FILE | sort; findmnt -rn -o TARGET,SOURCE | sort; }
+}
+
+# What the lab still holds under this test's root.
+assert_nothing_held() {
+    run "$IMAGES" leftovers
+    [ "$status" -eq 0 ] || { echo "leftovers: $output" >&2; return 1; }
+    ! losetup --list --noheadings --raw --output BACK-FILE | grep -qF "$LINKLAB_ROOT/"
+    ! findmnt -rn -o TARGET | grep -qF "$LINKLAB_ROOT/"
+}
+
+@test "up brings every available profile up, xfs-ci is unavailable (not a failure), down restores the machine" {
+    before=$(machine_state)
+    run "$IMAGES" up
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"xfs-ci: unavailable: kernel does not mount XFS ASCII case-insensitivity"* ]]
+    for p in btrfs xfs xfs-noreflink ext4 tmpfs; do
+        [ "$(findmnt -n -o FSTYPE --mountpoint "$LINKLAB_ROOT/mnt/$p")" = "${p%-noreflink}" ]
+    done
+    run "$IMAGES" down
+    [ "$status" -eq 0 ]
+    [ "$(machine_state)" = "$before" ]
+    assert_nothing_held
+}
+
+@test "status --json parses and carries state, loop, free space and provenance" {
+    "$IMAGES" up btrfs xfs tmpfs xfs-ci 2>/dev/null
+    run "$IMAGES" status --json
+    [ "$status" -eq 0 ]
+    python3 - "$output" <<'EOF'
+import json, sys
+doc = json.loads(sys.argv[1])
+p = {x["profile"]: x for x in doc["profiles"]}
+assert doc["kernel"], doc
+b = p["btrfs"]
+assert b["state"] == "up" and b["available"] and b["loop"].startswith("/dev/loop"), b
+assert b["free_bytes"] > 100 << 20, b
+prov = b["provenance"]
+for k in ("kernel", "mkfs_tool", "mkfs_version", "mkfs_options", "mount_options", "image_size", "created"):
+    assert k in prov, (k, prov)
+assert prov["mkfs_tool"] == "mkfs.btrfs" and "btrfs-progs" in prov["mkfs_version"], prov
+assert p["xfs"]["provenance"]["mkfs_options"] == "-q -f -m reflink=1", p["xfs"]
+assert p["xfs"]["expects"]["reflink"] is True and p["xfs-noreflink"]["expects"]["reflink"] is False
+assert p["tmpfs"]["state"] == "up" and p["tmpfs"]["loop"] is None
+assert p["xfs-ci"]["available"] is False and p["xfs-ci"]["state"].startswith("unavailable: "), p["xfs-ci"]
+assert p["ext4"]["state"] == "down", p["ext4"]
+EOF
+}
+
+@test "up is idempotent; a stale profile (mount lost, loop lost) is repaired" {
+    "$IMAGES" up btrfs ext4
+    loop=$(findmnt -n -o SOURCE --mountpoint "$LINKLAB_ROOT/mnt/btrfs")
+    echo hello >"$LINKLAB_ROOT/mnt/btrfs/keep"
+    run "$IMAGES" up btrfs ext4
+    [ "$status" -eq 0 ]
+    [ "$(findmnt -n -o SOURCE --mountpoint "$LINKLAB_ROOT/mnt/btrfs")" = "$loop" ]
+    # lose the mount: image and loop without mount
+    umount "$LINKLAB_ROOT/mnt/btrfs"
+    run "$IMAGES" status btrfs
+    [[ "$output" == *"stale: loop device without mount"* ]]
+    "$IMAGES" up btrfs
+    [ "$(cat "$LINKLAB_ROOT/mnt/btrfs/keep")" = hello ]
+    # lose mount and loop: the image alone
+    umount "$LINKLAB_ROOT/mnt/ext4"
+    losetup -d "$(losetup -j "$LINKLAB_ROOT/images/ext4.img" | cut -d: -f1)"
+    "$IMAGES" up ext4
+    [ "$(findmnt -n -o FSTYPE --mountpoint "$LINKLAB_ROOT/mnt/ext4")" = ext4 ]
+    [ "$(losetup -j "$LINKLAB_ROOT/images/ext4.img" | wc -l)" -eq 1 ]
+}
+
+@test "20 up/down cycles, one SIGKILLed in the middle of up, leave no lab loop device or mount" {
+    before=$(machine_state)
+    for i in $(seq 1 20); do
+        if [ "$i" -eq 7 ]; then
+            # until the kill lands while up is still running
+            killed=0
+            for delay in 0.3 0.2 0.1 0.05 0.02 0.01 0; do
+                "$IMAGES" down --purge >/dev/null 2>&1 # so that up has mkfs work to be killed in
+                "$IMAGES" up btrfs xfs ext4 tmpfs >/dev/null 2>&1 &
+                pid=$!
+                sleep "$delay"
+                if kill -KILL "$pid" 2>/dev/null; then killed=1; fi
+                wait "$pid" || true
+                [ "$killed" -eq 0 ] || break
+            done
+            [ "$killed" -eq 1 ]
+            sleep 0.5 # children of the killed script (mkfs, mount) finish
+            echo "killed up after ${delay}s; left: $("$IMAGES" leftovers | tr '\n' ' ')"
+        else
+            "$IMAGES" up btrfs xfs ext4 tmpfs >/dev/null 2>&1
+        fi
+        "$IMAGES" down >/dev/null
+        assert_nothing_held
+    done
+    [ "$(machine_state)" = "$before" ]
+}
+
+@test "SIGTERM during up leaves each profile either whole or not made at all" {
+    for i in 1 2 3 4 5 6; do
+        "$IMAGES" down --purge >/dev/null 2>&1
+        "$IMAGES" up btrfs xfs ext4 >/dev/null 2>&1 &
+        pid=$!
+        sleep 0.$((RANDOM % 5 + 1))
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" || true
+        for p in btrfs xfs ext4; do
+            loops=$(losetup -j "$LINKLAB_ROOT/images/$p.img" 2>/dev/null | wc -l)
+            if mountpoint -q "$LINKLAB_ROOT/mnt/$p"; then
+                [ "$loops" -eq 1 ] # whole: mounted through its one loop
+            else
+                [ "$loops" -eq 0 ] || { echo "$p: loop without mount after SIGTERM" >&2; false; }
+            fi
+        done
+    done
+    "$IMAGES" down
+    assert_nothing_held
+}
+
+@test "a foreign loop device and mount survive down, even one sitting on a lab mount point" {
+    foreign=$BATS_TEST_TMPDIR/foreign
+    mkdir -p "$foreign/mnt"
+    truncate -s 64M "$foreign/img"
+    mkfs.ext4 -q -F "$foreign/img"
+    floop=$(losetup --find --show "$foreign/img")
+    mount "$floop" "$foreign/mnt"
+    "$IMAGES" up btrfs tmpfs
+    # someone else's tmpfs where the ext4 profile would mount
+    mkdir -p "$LINKLAB_ROOT/mnt/ext4"
+    mount -t tmpfs someone-else "$LINKLAB_ROOT/mnt/ext4"
+    run "$IMAGES" down
+    [ "$status" -eq 0 ]
+    mountpoint -q "$foreign/mnt"
+    losetup "$floop" >/dev/null
+    [ "$(findmnt -n -o SOURCE --mountpoint "$LINKLAB_ROOT/mnt/ext4")" = someone-else ]
+    ! mountpoint -q "$LINKLAB_ROOT/mnt/btrfs"
+    # up ext4 will not mount over it either
+    run "$IMAGES" up ext4
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"something the lab did not mount"* ]]
+    umount "$LINKLAB_ROOT/mnt/ext4"
+    umount "$foreign/mnt"
+    losetup -d "$floop"
+}
+
+@test "layouts put cache and target on the filesystems they claim" {
+    "$IMAGES" up btrfs xfs ext4 tmpfs >/dev/null 2>&1
+    check() { # LAYOUT CACHE-FS TARGET-FS SAME-DEV(yes/no)
+        eval "$("$IMAGES" layout "$1")"
+        [ -d "$CACHE" ] && [ -d "$TARGET" ]
+        [ "$(stat -f -c %T "$CACHE")" = "$2" ] || { echo "$1: cache on $(stat -f -c %T "$CACHE")" >&2; return 1; }
+        [ "$(stat -f -c %T "$TARGET")" = "$3" ] || { echo "$1: target on $(stat -f -c %T "$TARGET")" >&2; return 1; }
+        if [ "$4" = yes ]; then
+            [ "$(stat -c %d "$CACHE")" = "$(stat -c %d "$TARGET")" ]
+        else
+            [ "$(stat -c %d "$CACHE")" != "$(stat -c %d "$TARGET")" ]
+        fi
+        head -c 65536 /dev/urandom >"$CACHE/f"
+    }
+    check same-btrfs btrfs btrfs yes
+    ln "$CACHE/f" "$TARGET/f"
+    check same-xfs xfs xfs yes
+    cp --reflink=always "$CACHE/f" "$TARGET/f"
+    # bind: same filesystem and st_dev, another mount: clone works, link gets EXDEV
+    check bind-btrfs btrfs btrfs yes
+    mountpoint -q "$TARGET"
+    cp --reflink=always "$CACHE/f" "$TARGET/f"
+    run ln "$CACHE/f" "$TARGET/g"
+    [[ "$output" == *"Invalid cross-device link"* ]]
+    # subvolumes: different st_dev, one filesystem: clone works, link gets EXDEV
+    check subvol-btrfs btrfs btrfs no
+    cp --reflink=always "$CACHE/f" "$TARGET/f"
+    run ln "$CACHE/f" "$TARGET/g"
+    [[ "$output" == *"Invalid cross-device link"* ]]
+    check cross-btrfs-ext4 btrfs ext2/ext3 no
+    check cross-xfs-tmpfs xfs tmpfs no
+    run cp --reflink=always "$CACHE/f" "$TARGET/f"
+    [ "$status" -ne 0 ]
+    # a layout over an unavailable profile is a not-run (exit 3)
+    "$IMAGES" up xfs-ci 2>/dev/null
+    run "$IMAGES" layout same-xfs-ci
+    [ "$status" -eq 3 ]
+    [[ "$output" == *unavailable* ]]
+    run "$IMAGES" layout same-ext9
+    [ "$status" -eq 2 ]
+    "$IMAGES" down
+    assert_nothing_held
+}
+
+@test "not root: one clear line and exit 2" {
+    for verb in up down "layout same-btrfs"; do
+        # shellcheck disable=SC2086
+        run setpriv --reuid=65534 --regid=65534 --clear-groups "$IMAGES" $verb
+        [ "$status" -eq 2 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"needs root"*"sudo"* ]]
+    done
+}
+
+@test "a missing mkfs tool names the Debian package; a symlinked image is refused" {
+    profiles=$BATS_TEST_TMPDIR/profiles
+    mkdir -p "$profiles"
+    sed 's/^mkfs=.*/mkfs=mkfs.linklab-missing/' "$LAB_TOP/images/xfs.conf" >"$profiles/xfs.conf"
+    LINKLAB_PROFILES=$profiles run "$IMAGES" up xfs
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"mkfs.linklab-missing not found: install the Debian package xfsprogs"* ]]
+    # an image path that is a symlink to a file outside the lab root
+    mkdir -p "$LINKLAB_ROOT/images"
+    echo precious >"$BATS_TEST_TMPDIR/precious"
+    ln -s "$BATS_TEST_TMPDIR/precious" "$LINKLAB_ROOT/images/ext4.img"
+    run "$IMAGES" up ext4
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"is a symlink"*"refusing to format it"* ]]
+    [ "$(cat "$BATS_TEST_TMPDIR/precious")" = precious ]
+    rm "$LINKLAB_ROOT/images/ext4.img"
+}
