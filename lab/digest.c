@@ -1,6 +1,9 @@
 #include "digest.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,4 +83,39 @@ void sha256_hex(const void *data, size_t len, char out[65])
     digest_update(d, data, len);
     digest_final_hex(d, out, 65);
     digest_free(d);
+}
+
+int digest_file_b64(const char *path, const char *algo, char *out, size_t outlen, long long *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    struct digest *d = digest_new(algo ? algo : "sha256");
+    if (!d) {
+        close(fd);
+        return EINVAL;
+    }
+    char buf[1 << 16];
+    long long total = 0;
+    int err = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            err = errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        digest_update(d, buf, (size_t)r);
+        total += r;
+    }
+    close(fd);
+    if (!err)
+        digest_final_b64(d, out, outlen);
+    digest_free(d);
+    if (size)
+        *size = total;
+    return err;
 }

@@ -20,4 +20,8 @@ void digest_free(struct digest *d);
 /* One-shot sha256 of a buffer, hex. */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
+/* Digest of a whole file (following symlinks) in RECORD form (algo NULL:
+ * sha256), and its size. 0 or an errno value. */
+int digest_file_b64(const char *path, const char *algo, char *out, size_t outlen, long long *size);
+
 #endif

@@ -17,6 +17,7 @@ static const struct {
 } commands[] = {
     {"unpack", cmd_unpack, "validate wheels and unpack them into the cache"},
     {"install", cmd_install, "place cached wheels into a target by clone, hardlink, copy or symlink"},
+    {"observe", cmd_observe, "prove on disk what each installed file is, and whether the tree is complete"},
     {"corpus", cmd_corpus, "write deterministic synthetic wheels that imitate real packages"},
 };
 

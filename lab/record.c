@@ -158,6 +158,11 @@ const struct record_row *record_find(const struct record *r, const char *path)
     return bsearch(&key, r->rows, r->n, sizeof *r->rows, cmp_rows);
 }
 
+void record_sort(struct record *r)
+{
+    qsort(r->rows, r->n, sizeof *r->rows, cmp_rows);
+}
+
 void record_free(struct record *r)
 {
     for (size_t i = 0; i < r->n; i++) {

@@ -20,6 +20,8 @@ struct record {
  * line into err. */
 int record_parse(const char *text, size_t len, struct record *out, char *err, size_t errlen);
 const struct record_row *record_find(const struct record *r, const char *path);
+/* Sorts rows by path, as record_find needs (record_parse does it itself). */
+void record_sort(struct record *r);
 void record_free(struct record *r);
 
 /* True for names a RECORD need not list: RECORD itself and its signatures. */

@@ -1,0 +1,253 @@
+#!/usr/bin/env bats
+# linklab observe on btrfs, XFS, ext4 and tmpfs images made in the test:
+# trees made by cp (clone, hardlink, copy, symlink) and by pip are each
+# classified correctly and completely; tampering is found exactly; --trace
+# tells FICLONE from copy_file_range where FIEMAP cannot.
+
+load ../lib/lab
+
+setup_file() {
+    need_root
+    export BTRFS XFS EXT4 TMPFS WHEELS
+    BTRFS=$(lab_fs_mount btrfs btrfs)
+    XFS=$(lab_fs_mount xfs xfs)
+    EXT4=$(lab_fs_mount ext4 ext4)
+    TMPFS=$(lab_fs_mount tmpfs tmpfs)
+    WHEELS=$BATS_FILE_TMPDIR/wheels
+    "$LINKLAB" corpus --profile tiny --out "$WHEELS" >/dev/null
+}
+
+teardown_file() {
+    lab_fs_cleanup
+}
+
+setup() {
+    need_root
+}
+
+# classes FILE: "class=count ..." of the nonzero classes in an observe JSON.
+classes() {
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(f"{k}={v}" for k, v in d["summary"]["classes"].items() if v))' "$1"
+}
+
+# pairing FILE: the set of paired_by values.
+pairing() {
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(sorted(set(str(f["paired_by"]) for f in d["files"]))))' "$1"
+}
+
+# cp_trees FS: unpacks pip into a cache on FS and makes the cp trees beside it.
+cp_trees() {
+    local fs=$1
+    "$LINKLAB" unpack --cache "$fs/cache" /usr/share/python-wheels/pip-*.whl >/dev/null
+    SRC=$(cache_entry "$fs/cache" pip)
+    rm -rf "$fs"/cp-*
+    cp -al "$SRC" "$fs/cp-hardlink"
+    cp -a --reflink=never "$SRC" "$fs/cp-copy"
+    cp -as "$SRC" "$fs/cp-symlink"
+    cp -a --reflink=always "$SRC" "$fs/cp-clone" 2>/dev/null || rm -rf "$fs/cp-clone"
+}
+
+# observe_expect TREE SOURCE MODE: observe with --expect, save the JSON.
+observe_expect() {
+    run "$LINKLAB" observe --target "$1" --source "$2" --expect "$3" --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"verdict: pass"* ]]
+}
+
+@test "btrfs: cp clone, hardlink, copy and symlink trees are classified as such, paired by path" {
+    cp_trees "$BTRFS"
+    observe_expect "$BTRFS/cp-clone" "$SRC" clone
+    [[ "$(classes "$BATS_TEST_TMPDIR/o.json")" == cloned=* ]]
+    [ "$(pairing "$BATS_TEST_TMPDIR/o.json")" = path ]
+    observe_expect "$BTRFS/cp-hardlink" "$SRC" hardlink
+    [ "$(classes "$BATS_TEST_TMPDIR/o.json")" = "hardlinked=500" ]
+    observe_expect "$BTRFS/cp-copy" "$SRC" copy
+    [[ "$(classes "$BATS_TEST_TMPDIR/o.json")" == copied=* ]]
+    observe_expect "$BTRFS/cp-symlink" "$SRC" symlink
+    [ "$(classes "$BATS_TEST_TMPDIR/o.json")" = "symlinked=500" ]
+    # the clone tree is not a copy, and the copy is not a clone
+    run "$LINKLAB" observe --target "$BTRFS/cp-copy" --source "$SRC" --expect clone
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not cloned: "*"(copied)"* ]]
+    [[ "$output" == *"verdict: FAIL"* ]]
+}
+
+@test "XFS: cp clone is cloned (every file: XFS keeps no inline data), copy is copied" {
+    cp_trees "$XFS"
+    observe_expect "$XFS/cp-clone" "$SRC" clone
+    nonempty=$(find "$SRC" -type f -size +0 | wc -l)
+    [[ "$(classes "$BATS_TEST_TMPDIR/o.json")" == "cloned=$nonempty empty="* ]]
+    observe_expect "$XFS/cp-copy" "$SRC" copy
+    observe_expect "$XFS/cp-hardlink" "$SRC" hardlink
+    observe_expect "$XFS/cp-symlink" "$SRC" symlink
+}
+
+@test "ext4 and tmpfs: no clones possible; hardlink, copy and symlink trees classified" {
+    for fs in "$EXT4" "$TMPFS"; do
+        cp_trees "$fs"
+        [ ! -e "$fs/cp-clone" ] # cp --reflink=always refuses there
+        observe_expect "$fs/cp-copy" "$SRC" copy
+        observe_expect "$fs/cp-hardlink" "$SRC" hardlink
+        observe_expect "$fs/cp-symlink" "$SRC" symlink
+    done
+}
+
+@test "pip install --target: copied and complete; paired by content against another cache layout" {
+    W=("${DEBIAN_WHEELS[@]}")
+    "$LINKLAB" unpack --cache "$BTRFS/cache" "${W[@]}" >/dev/null
+    rm -rf "$BTRFS/pip" "$BTRFS/uvlike"
+    python3 -m pip install -q --no-index --no-deps --no-compile --target "$BTRFS/pip" "${W[@]}" 2>/dev/null
+    # against the linklab cache, the relative paths match
+    run "$LINKLAB" observe --target "$BTRFS/pip" --source "$BTRFS/cache" --expect copy \
+        --wheel "${W[0]}" --wheel "${W[1]}" --wheel "${W[2]}" --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"missing 0, corrupt 0, mode 0, extra 0, installer-added "* ]]
+    # a uv-like cache (archive-v0/HASH/...): no path matches, content does
+    for e in "$BTRFS"/cache/wheels/{pip,setuptools,wheel}-*; do
+        mkdir -p "$BTRFS/uvlike/archive-v0"
+        cp -a "$e" "$BTRFS/uvlike/archive-v0/$(basename "$e" | sha256sum | cut -c1-12)"
+    done
+    run "$LINKLAB" observe --target "$BTRFS/pip" --source "$BTRFS/uvlike" --expect copy --json "$BATS_TEST_TMPDIR/c.json"
+    [ "$status" -eq 0 ]
+    python3 - "$BATS_TEST_TMPDIR/o.json" "$BATS_TEST_TMPDIR/c.json" <<'EOF'
+import json, sys
+d, c = (json.load(open(p)) for p in sys.argv[1:3])
+assert d["schema"] == 1 and d["target_fs"] == "btrfs" and d["source_fs"] == "btrfs", d
+added = {x["path"].split("/")[-1] for x in d["findings"] if x["kind"] == "installer-added"}
+assert "INSTALLER" in added, added
+by_path = [f for f in d["files"] if f["paired_by"] == "path"]
+by_content = [f for f in c["files"] if f["paired_by"] == "content"]
+assert len(by_path) > 700, len(by_path)
+assert len(by_content) > 700 and not [f for f in c["files"] if f["paired_by"] == "path"], len(by_content)
+assert all("/archive-v0/" in f["source"] for f in by_content)
+# pip rewrites RECORD and writes direct_url.json: no source has their bytes
+# (INSTALLER, "pip\\n", pairs with pip's top_level.txt: content pairing matches bytes)
+unpaired = {f["path"].split("/")[-1] for f in c["files"] if not f["paired_by"]}
+assert {"direct_url.json", "RECORD"} <= unpaired, unpaired
+EOF
+}
+
+@test "a tampered tree: one truncated, one deleted, one added, one chmod'ed yields exactly those four findings" {
+    rm -rf "$BTRFS/tamper"
+    "$LINKLAB" install --quiet --mode copy --cache "$BTRFS/cache" --target "$BTRFS/tamper" "$WHEELS"/tinylike1-*.whl
+    run "$LINKLAB" observe --target "$BTRFS/tamper" --wheel "$WHEELS"/tinylike1-*.whl
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"missing 0, corrupt 0, mode 0, extra 0"* ]]
+    truncate -s 10 "$BTRFS/tamper/tinylike1/sub000/mod00001.py"
+    rm "$BTRFS/tamper/tinylike1/sub000/mod00002.py"
+    echo "print('added')" >"$BTRFS/tamper/tinylike1/sub000/added.py"
+    chmod +x "$BTRFS/tamper/tinylike1/sub000/mod00003.py"
+    run "$LINKLAB" observe --target "$BTRFS/tamper" --wheel "$WHEELS"/tinylike1-*.whl --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"verdict: FAIL (the tree is incomplete)"* ]]
+    run python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for x in sorted(d["findings"], key=lambda x: x["kind"]):
+    print(x["kind"], x["path"])' "$BATS_TEST_TMPDIR/o.json"
+    [ "$output" = "corrupt tinylike1/sub000/mod00001.py
+extra tinylike1/sub000/added.py
+missing tinylike1/sub000/mod00002.py
+mode tinylike1/sub000/mod00003.py" ]
+}
+
+@test "--trace tells FICLONE from copy_file_range on btrfs, where FIEMAP sees two identical clones" {
+    W=/usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl
+    rm -rf "$BTRFS/tr1" "$BTRFS/tr2"
+    run "$LINKLAB" observe --target "$BTRFS/tr1" --source "$BTRFS/cache" --json "$BATS_TEST_TMPDIR/t1.json" \
+        --trace -- "$LINKLAB" install --quiet --mode clone --cache "$BTRFS/cache" --target "$BTRFS/tr1" "$W"
+    [ "$status" -eq 0 ]
+    ASAN_OPTIONS=detect_leaks=0 run "$LINKLAB" observe --target "$BTRFS/tr2" --source "$BTRFS/cache" --json "$BATS_TEST_TMPDIR/t2.json" \
+        --trace -- "$LINKLAB" install --quiet --mode copy --copy-method copy_file_range \
+        --cache "$BTRFS/cache" --target "$BTRFS/tr2" "$W"
+    [ "$status" -eq 0 ]
+    python3 - "$BATS_TEST_TMPDIR/t1.json" "$BATS_TEST_TMPDIR/t2.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ca, cb = a["summary"]["classes"], b["summary"]["classes"]
+assert ca == cb and ca["cloned"] > 0, (ca, cb)   # FIEMAP cannot tell them apart
+def ops(d):
+    return {f["path"]: f["syscall"]["op"] for f in d["files"] if f["class"] == "cloned"}
+assert set(ops(a).values()) == {"FICLONE"}, ops(a)
+assert set(ops(b).values()) == {"copy_file_range"}, ops(b)
+EOF
+}
+
+@test "--trace sees link, symlink, write and a rename from a temporary name" {
+    rm -rf "$BTRFS/tr3"
+    mkdir -p "$BTRFS/tr3"
+    src=$(cache_entry "$BTRFS/cache" pip)
+    run "$LINKLAB" observe --target "$BTRFS/tr3" --json "$BATS_TEST_TMPDIR/t3.json" --trace -- sh -c "
+        ln '$src/pip/__init__.py' '$BTRFS/tr3/linked.py' &&
+        ln -s '$src/pip/__main__.py' '$BTRFS/tr3/sym.py' &&
+        cp --reflink=never '$src/pip/__init__.py' '$BTRFS/tr3/written.py' &&
+        cp --reflink=never '$src/pip/__init__.py' '$BTRFS/tr3/.tmp' && mv '$BTRFS/tr3/.tmp' '$BTRFS/tr3/renamed.py'"
+    [ "$status" -eq 0 ]
+    run python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d["files"]:
+    print(f["path"], f["syscall"]["op"], f["syscall"]["renamed"])' "$BATS_TEST_TMPDIR/t3.json"
+    [ "$output" = "linked.py link False
+renamed.py write True
+sym.py symlink False
+written.py write False" ]
+}
+
+@test "--isolation: clone and copy keep edits in the target; hardlink and symlink edits reach the cache" {
+    src=$(cache_entry "$BTRFS/cache" pip)
+    before=$(cd "$src" && find . -type f -exec sha256sum {} + | sort)
+    for tree in cp-clone cp-copy cp-hardlink cp-symlink; do
+        [ -d "$BTRFS/$tree" ] || cp_trees "$BTRFS"
+    done
+    run "$LINKLAB" observe --target "$BTRFS/cp-clone" --source "$src" --isolation
+    [[ "$output" == *"isolation: cloned ("*"): isolated: edits stay in the target"* ]]
+    run "$LINKLAB" observe --target "$BTRFS/cp-copy" --source "$src" --isolation
+    [[ "$output" == *"isolation: copied ("*"): isolated: edits stay in the target"* ]]
+    run "$LINKLAB" observe --target "$BTRFS/cp-hardlink" --source "$src" --isolation
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"isolation: hardlinked ("*"): edits reach the cache"* ]]
+    run "$LINKLAB" observe --target "$BTRFS/cp-symlink" --source "$src" --isolation
+    [[ "$output" == *"isolation: symlinked ("*"): edits reach the cache"* ]]
+    # the probes worked on scratch files: cache and trees unchanged, nothing left
+    [ "$(cd "$src" && find . -type f -exec sha256sum {} + | sort)" = "$before" ]
+    [ -z "$(find "$BTRFS" -name '*.llisolation.*')" ]
+}
+
+@test "without a source: hardlinks by link count, clones only as shared-elsewhere (nothing to prove against)" {
+    [ -d "$BTRFS/cp-hardlink" ] || cp_trees "$BTRFS"
+    run "$LINKLAB" observe --target "$BTRFS/cp-hardlink" --json "$BATS_TEST_TMPDIR/o.json"
+    [ "$(classes "$BATS_TEST_TMPDIR/o.json")" = "hardlinked=500" ]
+    run "$LINKLAB" observe --target "$BTRFS/cp-clone" --json "$BATS_TEST_TMPDIR/o.json"
+    [[ "$(classes "$BATS_TEST_TMPDIR/o.json")" == shared-elsewhere=* ]]
+}
+
+@test "the uv-0.4 regression is visible: clone requested, observer finds nothing cloned" {
+    rm -rf "$BTRFS/uv"
+    "$LINKLAB" install --quiet --mode clone --policy uv-0.4 --cache "$BTRFS/cache" --target "$BTRFS/uv" "${DEBIAN_WHEELS[@]}"
+    run "$LINKLAB" observe --target "$BTRFS/uv" --source "$BTRFS/cache" --expect clone --json "$BATS_TEST_TMPDIR/o.json"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"(copied)"* ]]
+    [[ "$(classes "$BATS_TEST_TMPDIR/o.json")" == copied=* ]]
+    [[ "$(classes "$BATS_TEST_TMPDIR/o.json")" != *cloned=* ]]
+}
+
+@test "observe errors: no target is usage (2); a missing target is one line, exit 1" {
+    run "$LINKLAB" observe
+    [ "$status" -eq 2 ]
+    run "$LINKLAB" observe --target "$BATS_TEST_TMPDIR/nope"
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"nope: No such file or directory"* ]]
+    run "$LINKLAB" observe --target "$BATS_TEST_TMPDIR" --expect auto
+    [ "$status" -eq 2 ]
+}
