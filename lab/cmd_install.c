@@ -45,14 +45,19 @@ static void help(void)
     const struct policy *p = policy_table(&n);
     for (int i = 0; i < n; i++)
         printf("                         %-8s %s\n", p[i].name, p[i].summary);
-    printf("  --quiet              no summary line on stdout\n\n"
+    printf("  --platform P         linux (FICLONE per file) or darwin: the macOS path,\n"
+           "                       clonefile of each wheel directory, merged entry by\n"
+           "                       entry into existing ones, copy on other failures. On\n"
+           "                       Linux, clonefile is labfs's clone ioctl (an apfs-like\n"
+           "                       mount), ENOTSUP elsewhere. Default: this system's\n"
+           "  --quiet              no summary line on stdout\n\n"
            "Exit status: 0 done, 1 failed (the message names the file and the errno\n"
            "text), 2 usage error.\n");
 }
 
 int cmd_install(int argc, char **argv)
 {
-    enum { OPT_COPY_METHOD = 256, OPT_POLICY, OPT_QUIET };
+    enum { OPT_COPY_METHOD = 256, OPT_POLICY, OPT_QUIET, OPT_PLATFORM };
     static const struct option opts[] = {
         {"mode", required_argument, NULL, 'm'},
         {"cache", required_argument, NULL, 'c'},
@@ -63,6 +68,7 @@ int cmd_install(int argc, char **argv)
         {"copy-method", required_argument, NULL, OPT_COPY_METHOD},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"platform", required_argument, NULL, OPT_PLATFORM},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -117,6 +123,21 @@ int cmd_install(int argc, char **argv)
             break;
         case OPT_QUIET:
             o.quiet = true;
+            break;
+        case OPT_PLATFORM:
+            if (strcmp(optarg, "darwin") == 0) {
+                o.darwin = true;
+#ifndef __APPLE__
+                o.clonefile = labfs_clonefile;
+#endif
+            } else if (strcmp(optarg, "linux") == 0) {
+#ifdef __APPLE__
+                return usage_error("install", "--platform linux needs Linux (FICLONE)");
+#endif
+                o.darwin = false;
+            } else {
+                return usage_error("install", "--platform takes linux or darwin, not '%s'", optarg);
+            }
             break;
         case 'h':
             help();

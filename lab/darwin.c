@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "labfs.h"
 #include "util.h"
 
 #ifdef __APPLE__
@@ -24,6 +28,36 @@ int darwin_clonefile(const char *src, const char *dst)
     return ENOTSUP;
 }
 #endif
+
+int labfs_clonefile(const char *src, const char *dst)
+{
+    struct labfs_clone_args a;
+    memset(&a, 0, sizeof a);
+    char *abs = realpath(src, NULL);
+    if (!abs)
+        return errno;
+    const char *slash = strrchr(dst, '/');
+    size_t plen = slash ? (size_t)(slash - dst) : 0;
+    const char *name = slash ? slash + 1 : dst;
+    int err = 0;
+    if (strlen(abs) >= sizeof a.src || strlen(name) >= sizeof a.name) {
+        err = ENAMETOOLONG;
+    } else {
+        memcpy(a.src, abs, strlen(abs) + 1);
+        memcpy(a.name, name, strlen(name) + 1);
+        char *parent = plen ? xstrndup(dst, plen) : xstrdup(slash ? "/" : ".");
+        int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        err = fd < 0 ? errno : ioctl(fd, LABFS_IOC_CLONE, &a) == 0 ? 0 : errno;
+        if (fd >= 0)
+            close(fd);
+        free(parent);
+        /* not labfs: no such operation, as clonefile says where it has none */
+        if (err == ENOTTY || err == ENOSYS)
+            err = ENOTSUP;
+    }
+    free(abs);
+    return err;
+}
 
 struct darwin_run {
     const char *src_root, *tgt_root;

@@ -20,6 +20,10 @@ typedef int (*clonefile_fn)(const char *src, const char *dst);
 /* The real clonefile on macOS; ENOTSUP elsewhere. */
 int darwin_clonefile(const char *src, const char *dst);
 
+/* clonefile through labfs's LABFS_IOC_CLONE (lab/labfs.h), for
+ * --platform darwin on Linux: ENOTSUP on any filesystem but labfs. */
+int labfs_clonefile(const char *src, const char *dst);
+
 /* Places the wheel at src_root into tgt_root. Fills res[i] (placed, used =
  * clone) for each manifest file placed. Returns 0 or the errno of the
  * first failure; *placed_any says whether anything had been placed by then

@@ -123,6 +123,8 @@ int eventlog_close(struct eventlog *log, const struct eventlog_run *run, char *e
     json_object_set_new(rec, "strict", json_boolean(run->strict));
     json_object_set_new(rec, "jobs", json_integer(run->jobs));
     json_object_set_new(rec, "copy_method", json_string(run->copy_method));
+    json_object_set_new(rec, "platform", json_string(run->platform));
+    json_object_set_new(rec, "case_collisions", json_integer(run->case_collisions));
     json_object_set_new(rec, "cache", run->cache ? json_string(run->cache) : json_null());
     json_object_set_new(rec, "target", run->target ? json_string(run->target) : json_null());
     json_object_set_new(rec, "wheels", json_integer(log->wheels));

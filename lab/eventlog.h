@@ -27,6 +27,8 @@ struct eventlog_run {
     uint64_t ns;
     int warnings;
     const char *error; /* NULL when the install succeeded */
+    const char *platform;
+    int case_collisions;
 };
 
 struct eventlog_wheel {

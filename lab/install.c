@@ -12,6 +12,7 @@
 
 #include "cache.h"
 #include "darwin.h"
+#include "entryname.h"
 #include "eventlog.h"
 #include "util.h"
 
@@ -53,6 +54,7 @@ struct run {
     int failed;  /* atomic */
     pthread_mutex_t err_mu;
     char *error; /* the first error, for the log */
+    int case_collisions;
 };
 
 static void fail_run(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -272,6 +274,107 @@ static void whole_dir_clone(struct run *r)
     }
 }
 
+struct folded_name {
+    char *key;
+    const char *path;
+    int wheel;
+};
+
+static int cmp_folded_name(const void *a, const void *b)
+{
+    const struct folded_name *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : x->wheel - y->wheel;
+}
+
+static size_t top_len(const char *path)
+{
+    const char *slash = strchr(path, '/');
+    return slash ? (size_t)(slash - path) : strlen(path);
+}
+
+/* Whether names that differ only by case become one file in the target. */
+static bool target_folds_case(struct run *r)
+{
+    char probe[64], upper[64];
+    snprintf(probe, sizeof probe, ".llcase.%ld", (long)getpid());
+    snprintf(upper, sizeof upper, ".LLCASE.%ld", (long)getpid());
+    int fd = openat(r->tgt_dirfd, probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return false;
+    close(fd);
+    bool folds = faccessat(r->tgt_dirfd, upper, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+    unlinkat(r->tgt_dirfd, probe, 0);
+    return folds;
+}
+
+/* Files of different wheels whose names differ only by case or Unicode
+ * normalization collide on case-insensitive filesystems (each wheel's own
+ * names were checked at unpack). Only trees under top-level names that two
+ * wheels share are folded, so a plain install pays nothing. */
+static void report_case_collisions(struct run *r)
+{
+    if (r->nw < 2)
+        return;
+    size_t ntops = 0, cap = 16;
+    struct folded_name *tops = xmalloc(cap * sizeof *tops);
+    for (int k = 0; k < r->nw; k++) {
+        const struct manifest *m = &r->w[k].m;
+        for (size_t i = 0; i < m->n; i++) {
+            if (strchr(m->items[i].path, '/'))
+                continue;
+            if (ntops == cap)
+                tops = xrealloc(tops, (cap *= 2) * sizeof *tops);
+            tops[ntops++] = (struct folded_name){entryname_fold(m->items[i].path), m->items[i].path, k};
+        }
+    }
+    qsort(tops, ntops, sizeof *tops, cmp_folded_name);
+    size_t nnames = 0, ncap = 64;
+    struct folded_name *names = xmalloc(ncap * sizeof *names);
+    for (size_t i = 0; i < ntops; i++) {
+        bool shared = (i > 0 && strcmp(tops[i].key, tops[i - 1].key) == 0 && tops[i].wheel != tops[i - 1].wheel) ||
+                      (i + 1 < ntops && strcmp(tops[i].key, tops[i + 1].key) == 0 && tops[i].wheel != tops[i + 1].wheel);
+        if (!shared)
+            continue;
+        const struct manifest *m = &r->w[tops[i].wheel].m;
+        size_t tl = strlen(tops[i].path);
+        for (size_t j = m->ndirs; j < m->n; j++) {
+            const char *p = m->items[j].path;
+            if (top_len(p) != tl || strncmp(p, tops[i].path, tl) != 0)
+                continue;
+            if (nnames == ncap)
+                names = xrealloc(names, (ncap *= 2) * sizeof *names);
+            names[nnames++] = (struct folded_name){entryname_fold(p), p, tops[i].wheel};
+        }
+    }
+    qsort(names, nnames, sizeof *names, cmp_folded_name);
+    int shown = 0;
+    bool probed = false, folds = false;
+    for (size_t i = 1; i < nnames; i++) {
+        if (strcmp(names[i].key, names[i - 1].key) != 0 || strcmp(names[i].path, names[i - 1].path) == 0)
+            continue;
+        if (!probed) {
+            folds = target_folds_case(r);
+            probed = true;
+        }
+        r->case_collisions++;
+        if (shown++ < 10)
+            lab_warn("names differ only by case or normalization: %s (%s) and %s (%s): %s",
+                     names[i - 1].path, r->w[names[i - 1].wheel].wheel, names[i].path,
+                     r->w[names[i].wheel].wheel,
+                     folds ? "the target is case-insensitive, they are one file"
+                           : "they collide on case-insensitive filesystems");
+    }
+    if (shown > 10)
+        lab_warn("... and %d more names that differ only by case", shown - 10);
+    for (size_t i = 0; i < ntops; i++)
+        free(tops[i].key);
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i].key);
+    free(tops);
+    free(names);
+}
+
 /* The macOS path: clonefile of the wheel's top-level entries, merged into
  * what exists. A failure before anything was placed steps down like any
  * other first-file failure; after that it is an error. */
@@ -432,7 +535,8 @@ int install_run(const struct install_opts *o)
     else if (cache_open(o->cache_dir, &r.cache, err, sizeof err) != 0)
         fail_run(&r, "%s", err);
     else if (open_target(&r) == 0 && prepare_wheels(&r) == 0 &&
-             (darwin_clone_wheels(&r), !r.failed) && make_directories(&r) == 0) {
+             (report_case_collisions(&r), darwin_clone_wheels(&r), !r.failed) &&
+             make_directories(&r) == 0) {
         whole_dir_clone(&r);
         build_tasks(&r);
         place_all(&r);
@@ -446,7 +550,8 @@ int install_run(const struct install_opts *o)
             .policy = o->policy->name, .requested = o->mode, .strict = o->strict,
             .jobs = o->jobs, .copy_method = copy_method_name(o->copy_method),
             .cache = r.cache.root, .target = r.target_abs ? r.target_abs : o->target_dir,
-            .ns = ns, .warnings = warnings, .error = r.error};
+            .ns = ns, .warnings = warnings, .error = r.error,
+            .platform = o->darwin ? "darwin" : "linux", .case_collisions = r.case_collisions};
         for (int k = 0; k < r.nw; k++) {
             struct wheel_job *w = &r.w[k];
             if (!w->res)

@@ -15,6 +15,7 @@
 #include <linux/fs.h>
 
 #include "digest.h"
+#include "entryname.h"
 #include "fallback.h"
 #include "fiemap.h"
 #include "fsident.h"
@@ -50,7 +51,7 @@ struct obs_file {
 };
 
 struct finding {
-    const char *kind; /* missing, corrupt, mode, extra, installer-added */
+    const char *kind; /* missing, corrupt, mode, extra, installer-added, case-collision */
     char *path;
     char *detail;
     const char *wheel;
@@ -392,23 +393,27 @@ static int check_wheel(struct obs *ob, const char *wheel, char ***tops, size_t *
         ob->record_files++;
         const struct record_row *row = record_find(&w.record, e->name);
         struct obs_file *f = find_file(ob, e->name);
+        /* not listed under this spelling: a case-insensitive target may
+         * still have it under another one */
+        char *abs = f ? xstrdup(f->abs) : xasprintf("%s/%s", ob->target_abs, e->name);
         struct stat st;
-        if (!f || stat(f->abs, &st) != 0) {
+        if (stat(abs, &st) != 0) {
             add_finding(ob, "missing", e->name, wheel, NULL);
+            free(abs);
             continue;
         }
         if (row && row->algo) {
             char got[128];
             long long size = st.st_size;
             int rc = 0;
-            if (strcmp(row->algo, "sha256") == 0) {
+            if (f && strcmp(row->algo, "sha256") == 0) {
                 const char *h = file_hash(f);
                 if (h)
                     snprintf(got, sizeof got, "%s", h);
                 else
                     rc = errno ? errno : EIO;
             } else {
-                rc = digest_file_b64(f->abs, row->algo, got, sizeof got, &size);
+                rc = digest_file_b64(abs, row->algo, got, sizeof got, &size);
             }
             if (rc != 0)
                 add_finding(ob, "corrupt", e->name, wheel, xasprintf("cannot read: %s", strerror(rc)));
@@ -422,9 +427,47 @@ static int check_wheel(struct obs *ob, const char *wheel, char ***tops, size_t *
         if (want_exec != is_exec)
             add_finding(ob, "mode", e->name, wheel,
                         xasprintf("mode %03o, the wheel has %03o", st.st_mode & 0777, e->mode));
+        free(abs);
     }
     wheel_free(&w);
     return 0;
+}
+
+struct fold_row {
+    char *key;
+    const char *path;
+};
+
+static int cmp_fold_row(const void *a, const void *b)
+{
+    int c = strcmp(((const struct fold_row *)a)->key, ((const struct fold_row *)b)->key);
+    return c ? c : strcmp(((const struct fold_row *)a)->path, ((const struct fold_row *)b)->path);
+}
+
+/* RECORD names (of all the wheels) that differ only by case or Unicode
+ * normalization: one file on a case-insensitive target. */
+static void report_case_collisions(struct obs *ob, const struct record *all)
+{
+    struct fold_row *rows = xmalloc((all->n ? all->n : 1) * sizeof *rows);
+    for (size_t i = 0; i < all->n; i++)
+        rows[i] = (struct fold_row){entryname_fold(all->rows[i].path), all->rows[i].path};
+    qsort(rows, all->n, sizeof *rows, cmp_fold_row);
+    for (size_t i = 1; i < all->n; i++) {
+        if (strcmp(rows[i].key, rows[i - 1].key) != 0 || strcmp(rows[i].path, rows[i - 1].path) == 0)
+            continue;
+        char *a = xasprintf("%s/%s", ob->target_abs, rows[i - 1].path);
+        char *b = xasprintf("%s/%s", ob->target_abs, rows[i].path);
+        struct stat sa, sb;
+        bool one = stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+        add_finding(ob, "case-collision", rows[i].path, NULL,
+                    xasprintf("%s and %s differ only by case or normalization%s", rows[i - 1].path,
+                              rows[i].path, one ? ": one file in this target" : ""));
+        free(a);
+        free(b);
+    }
+    for (size_t i = 0; i < all->n; i++)
+        free(rows[i].key);
+    free(rows);
 }
 
 static int check_completeness(struct obs *ob)
@@ -436,6 +479,8 @@ static int check_completeness(struct obs *ob)
     for (int k = 0; k < ob->o->nwheels && rc == 0; k++)
         rc = check_wheel(ob, ob->o->wheels[k], &tops, &ntops, &all, &nall);
     all.n = nall;
+    if (rc == 0)
+        report_case_collisions(ob, &all);
     if (rc == 0) {
         record_sort(&all);
         for (size_t i = 0; i < ob->n; i++) {
@@ -601,6 +646,8 @@ static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
                                       "mode", (json_int_t)count_findings(ob, "mode"),
                                       "extra", (json_int_t)count_findings(ob, "extra"),
                                       "installer_added", (json_int_t)count_findings(ob, "installer-added")));
+        json_object_set_new(json_object_get(s, "completeness"), "case_collisions",
+                            json_integer((json_int_t)count_findings(ob, "case-collision")));
     }
     json_object_set_new(s, "expect", ob->o->expect >= 0 ? json_string(mode_name((enum lab_mode)ob->o->expect)) : json_null());
     json_object_set_new(s, "deviations", json_integer((json_int_t)deviations));
@@ -675,9 +722,9 @@ static void print_report(const struct obs *ob)
            (unsigned long long)ob->bytes_copied);
     if (ob->o->nwheels > 0) {
         printf("  complete: %d RECORD files; missing %zu, corrupt %zu, mode %zu, extra %zu, "
-               "installer-added %zu\n", ob->record_files, count_findings(ob, "missing"),
+               "installer-added %zu, case-collision %zu\n", ob->record_files, count_findings(ob, "missing"),
                count_findings(ob, "corrupt"), count_findings(ob, "mode"), count_findings(ob, "extra"),
-               count_findings(ob, "installer-added"));
+               count_findings(ob, "installer-added"), count_findings(ob, "case-collision"));
         for (size_t i = 0; i < ob->nfindings; i++)
             if (strcmp(ob->findings[i].kind, "installer-added") != 0)
                 printf("  %s: %s%s%s\n", ob->findings[i].kind, ob->findings[i].path,

@@ -57,7 +57,8 @@ lab_fs_cleanup() {
     ledger=$(_lab_ledger)
     [ -f "$ledger" ] || return 0
     tac "$ledger" | while read -r dir; do
-        if mountpoint -q "$dir"; then
+        # a FUSE mount whose daemon died fails mountpoint's stat: ask findmnt
+        if findmnt -n --mountpoint "$dir" >/dev/null 2>&1; then
             umount "$dir" || umount -l "$dir"
         fi
     done
@@ -97,4 +98,35 @@ import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
 r = [x for x in r if x.get("type") == sys.argv[2]]
 print(eval(sys.argv[3]))' "$1" "$2" "$3"
+}
+
+LABFS=${LABFS:-$LAB_TOP/build/labfs}
+
+# lab_labfs_mount NAME BACKING_DIR OPTIONS: labfs over BACKING_DIR (made if
+# missing) at $BATS_FILE_TMPDIR/NAME; unmounted by lab_fs_cleanup.
+lab_labfs_mount() {
+    local name=$1 backing=$2 opts=$3 dir
+    dir=$BATS_FILE_TMPDIR/$name
+    mkdir -p "$dir" "$backing"
+    echo "$dir" >>"$(_lab_ledger)"
+    "$LABFS" "$backing" "$dir" ${opts:+-o "$opts"}
+    echo "$dir"
+}
+
+# make_wheel OUT.whl DIST VERSION PATH=CONTENT...: a valid wheel with a RECORD.
+make_wheel() {
+    python3 - "$@" <<'PY'
+import base64, hashlib, sys, zipfile
+out, dist, version, *files = sys.argv[1:]
+di = f"{dist}-{version}.dist-info"
+entries = [f.split("=", 1) for f in files] + [[f"{di}/METADATA", f"Name: {dist}\nVersion: {version}\n"]]
+record = ""
+with zipfile.ZipFile(out, "w") as z:
+    for path, content in entries:
+        data = content.encode()
+        z.writestr(path, data)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record += f"{path},sha256={digest},{len(data)}\n"
+    z.writestr(f"{di}/RECORD", record + f"{di}/RECORD,,\n")
+PY
 }

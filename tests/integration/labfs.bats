@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# labfs, the APFS-like FUSE filesystem: case and normalization, directory
+# clones through --platform darwin, faults (clone, quota, link limit),
+# replayable fault sequences, and mounting through scripts/images.
+
+load ../lib/lab
+
+setup_file() {
+    need_root
+    [ -c /dev/fuse ] || skip "no /dev/fuse: FUSE is not available"
+    export BTRFS TMPFS APFS WHEELS
+    BTRFS=$(lab_fs_mount btrfs btrfs)
+    TMPFS=$(lab_fs_mount tmpfs tmpfs)
+    APFS=$(lab_labfs_mount apfs "$BTRFS/apfs-data" casefold,normalize,dirclone)
+    WHEELS=$BATS_FILE_TMPDIR/wheels
+    "$LINKLAB" corpus --profile tiny --out "$WHEELS" >/dev/null
+}
+
+teardown_file() {
+    lab_fs_cleanup
+}
+
+setup() {
+    need_root
+    [ -c /dev/fuse ] || skip "no /dev/fuse: FUSE is not available"
+}
+
+stat_calls() { # MOUNT OP: calls of OP so far
+    awk -v op="$2" '$1 == op { print $2 }' "$1/.labfs/stats"
+}
+
+@test "case: Foo.py and foo.py from two wheels land in one file; driver and observer report it" {
+    make_wheel "$BATS_TEST_TMPDIR/upper-1.0-py3-none-any.whl" upper 1.0 "shared/Foo.py=print('upper')"
+    make_wheel "$BATS_TEST_TMPDIR/lower-1.0-py3-none-any.whl" lower 1.0 "shared/foo.py=print('lower')"
+    run "$LINKLAB" install --mode copy --cache "$BTRFS/c-case" --target "$APFS/t-case" \
+        "$BATS_TEST_TMPDIR"/upper-*.whl "$BATS_TEST_TMPDIR"/lower-*.whl
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"names differ only by case or normalization: shared/Foo.py ("*") and shared/foo.py ("*"): the target is case-insensitive, they are one file"* ]]
+    [ "$(ls "$APFS/t-case/shared")" = Foo.py ]
+    [ "$(stat -c %i "$APFS/t-case/shared/Foo.py")" = "$(stat -c %i "$APFS/t-case/shared/foo.py")" ]
+    # the same wheels on btrfs: two files, and the driver says they would collide
+    run "$LINKLAB" install --mode copy --cache "$BTRFS/c-case" --target "$BTRFS/t-case" \
+        "$BATS_TEST_TMPDIR"/upper-*.whl "$BATS_TEST_TMPDIR"/lower-*.whl
+    [[ "$output" == *"they collide on case-insensitive filesystems"* ]]
+    [ "$(ls "$BTRFS/t-case/shared" | wc -l)" -eq 2 ]
+    run "$LINKLAB" observe --target "$APFS/t-case" --wheel "$BATS_TEST_TMPDIR"/upper-*.whl \
+        --wheel "$BATS_TEST_TMPDIR"/lower-*.whl --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [[ "$output" == *"case-collision 1"* ]]
+    [[ "$output" == *"case-collision: shared/foo.py: shared/Foo.py and shared/foo.py differ only by case or normalization: one file in this target"* ]]
+    # one of the two is not what its wheel says: the other wheel's bytes won
+    [[ "$output" == *"corrupt 1"* ]]
+}
+
+@test "normalization: names in NFC and NFD form resolve to one file" {
+    nfc=$(printf 'caf\xc3\xa9.py') nfd=$(printf 'cafe\xcc\x81.py')
+    echo nfc >"$APFS/$nfc"
+    [ "$(cat "$APFS/$nfd")" = nfc ]
+    [ "$(stat -c %i "$APFS/$nfc")" = "$(stat -c %i "$APFS/$nfd")" ]
+    [ "$(ls "$APFS" | grep -c '^caf')" -eq 1 ]
+    # creating the other spelling opens the same file, as APFS does
+    echo nfd >"$APFS/$nfd"
+    [ "$(cat "$APFS/$nfc")" = nfd ]
+}
+
+@test "clone: --platform darwin clones wheel directories (extents shared on the backing btrfs), then merges" {
+    W=/usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl
+    "$LINKLAB" unpack --cache "$APFS/cache" "$W" >/dev/null
+    before=$(stat_calls "$APFS" clone)
+    run "$LINKLAB" install --platform darwin --mode clone --cache "$APFS/cache" --target "$APFS/t-dar" \
+        --log "$BATS_TEST_TMPDIR/log" "$W"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *warning* ]]
+    # one clonefile per top-level entry (wheel/ and wheel-0.38.4.dist-info/), not per file
+    [ "$(($(stat_calls "$APFS" clone) - before))" -eq 2 ]
+    [ "$(json_get "$BATS_TEST_TMPDIR/log" summary 'r[0]["files_by_mode"]["clone"]')" -eq 23 ]
+    [ "$(json_get "$BATS_TEST_TMPDIR/log" summary 'r[0]["platform"]')" = darwin ]
+    run "$LINKLAB" observe --target "$APFS/t-dar" --source "$APFS/cache" --expect clone --wheel "$W"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(fuse)"*"cloned "* ]]
+    # again into the existing target: the merge path, entry by entry
+    before=$(stat_calls "$APFS" clone)
+    run "$LINKLAB" install --platform darwin --mode clone --cache "$APFS/cache" --target "$APFS/t-dar" "$W"
+    [ "$status" -eq 0 ]
+    [ "$(($(stat_calls "$APFS" clone) - before))" -gt 23 ]
+    run "$LINKLAB" observe --target "$APFS/t-dar" --source "$APFS/cache" --expect clone --wheel "$W"
+    [ "$status" -eq 0 ]
+    [ -z "$(find "$APFS/t-dar" -name '*lltmp*' -o -name '* 2')" ]
+}
+
+@test "clone: a cache on another filesystem falls back to copy with one warning" {
+    W=/usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl
+    run "$LINKLAB" install --platform darwin --mode clone --cache "$TMPFS/cache" --target "$APFS/t-x" "$W"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c warning <<<"$output")" -eq 1 ]
+    [[ "$output" == *"clone not possible (EXDEV)"*"used copy for 1 wheel"* ]]
+    run "$LINKLAB" observe --target "$APFS/t-x" --wheel "$W" --expect copy
+    [ "$status" -eq 0 ]
+    # and --platform darwin on a filesystem that is not labfs: ENOTSUP, copy
+    run "$LINKLAB" install --platform darwin --mode clone --cache "$TMPFS/cache" --target "$TMPFS/t-x" "$W"
+    [[ "$output" == *"clone not possible (EOPNOTSUPP)"* ]]
+}
+
+@test "faults: fail=clone:EIO@3 completes by fallback or fails cleanly, never a tree called installed that is not" {
+    mnt=$(lab_labfs_mount f-clone "$BTRFS/f-clone-data" "casefold,dirclone,fail=clone:EIO@3")
+    "$LINKLAB" unpack --cache "$mnt/cache" "${DEBIAN_WHEELS[@]}" "$WHEELS"/*.whl >/dev/null
+    run "$LINKLAB" install --platform darwin --mode clone --cache "$mnt/cache" --target "$mnt/t" \
+        --log "$BATS_TEST_TMPDIR/log" "${DEBIAN_WHEELS[@]}" "$WHEELS"/*.whl
+    echo "$output"
+    [ "$(awk '$1 == "clone" { print $3 }' "$mnt/.labfs/stats")" -eq 1 ]
+    wheels=()
+    for w in "${DEBIAN_WHEELS[@]}" "$WHEELS"/*.whl; do wheels+=(--wheel "$w"); done
+    echo "# install exit status $status" >&3
+    if [ "$status" -eq 0 ]; then
+        # claimed installed: the observer must find it complete and correct
+        run "$LINKLAB" observe --target "$mnt/t" "${wheels[@]}"
+        [ "$status" -eq 0 ]
+    else
+        [ "$status" -eq 1 ]
+        [ "$(grep -c '^linklab install: ' <<<"$output")" -eq 1 ]
+        [[ "$output" == *"Input/output error"* ]]
+        [ "$(json_get "$BATS_TEST_TMPDIR/log" summary 'r[0]["status"]')" = failed ]
+    fi
+}
+
+@test "faults: quota= gives a clean ENOSPC failure naming the file and leaves the cache intact" {
+    mnt=$(lab_labfs_mount f-quota "$BTRFS/f-quota-data" "quota=3000000")
+    "$LINKLAB" unpack --cache "$mnt/cache" /usr/share/python-wheels/wheel-*.whl "$WHEELS"/tinylike1-*.whl >/dev/null
+    run "$LINKLAB" install --mode copy --cache "$mnt/cache" --target "$mnt/t" \
+        /usr/share/python-wheels/wheel-*.whl "$WHEELS"/tinylike1-*.whl
+    echo "$output"
+    # the cache alone is ~0.5 MB, copies of it several times would pass 3 MB: run until it fails
+    for i in 2 3 4 5 6 7 8; do
+        [ "$status" -eq 0 ] || break
+        run "$LINKLAB" install --mode copy --cache "$mnt/cache" --target "$mnt/t$i" \
+            /usr/share/python-wheels/wheel-*.whl "$WHEELS"/tinylike1-*.whl
+    done
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"No space left on device (ENOSPC)"* ]]
+    # every cached file still matches its RECORD
+    for w in /usr/share/python-wheels/wheel-*.whl "$WHEELS"/tinylike1-*.whl; do
+        name=$(basename "$w" | cut -d- -f1)
+        run "$LINKLAB" observe --target "$(cache_entry "$mnt/cache" "$name")" --wheel "$w"
+        [ "$status" -eq 0 ]
+    done
+}
+
+@test "faults: maxlinks=3: hardlink installs of four targets succeed by re-inoding the cache file" {
+    mnt=$(lab_labfs_mount f-links "$BTRFS/f-links-data" "maxlinks=3")
+    W=/usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl
+    "$LINKLAB" unpack --cache "$mnt/cache" "$W" >/dev/null
+    reinoded=0
+    for i in 1 2 3 4; do
+        run "$LINKLAB" install --mode hardlink --cache "$mnt/cache" --target "$mnt/t$i" --log "$BATS_TEST_TMPDIR/log$i" "$W"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *warning* ]]
+        reinoded=$((reinoded + $(json_get "$BATS_TEST_TMPDIR/log$i" file 'sum(x["reinoded"] for x in r)')))
+        [ "$(json_get "$BATS_TEST_TMPDIR/log$i" summary 'r[0]["files_by_mode"]["hardlink"]')" -eq 23 ]
+        run "$LINKLAB" observe --target "$mnt/t$i" --wheel "$W"
+        [ "$status" -eq 0 ]
+    done
+    [ "$reinoded" -gt 0 ]
+    [ "$(awk '$1 == "link" { print $2 }' "$mnt/.labfs/stats")" -gt 92 ]
+}
+
+@test "replay: the same fail=...@rate:seed gives the same faults twice; another seed differs" {
+    pattern() { # SEED
+        local mnt i out=""
+        mnt=$(lab_labfs_mount "replay-$1-$RANDOM" "$BTRFS/replay-$RANDOM" "fail=create:EIO@rate0.3:seed$1")
+        for i in $(seq 1 60); do
+            if : >"$mnt/f$i" 2>/dev/null; then out+=.; else out+=x; fi
+        done
+        echo "$out"
+    }
+    a=$(pattern 7) b=$(pattern 7) c=$(pattern 8)
+    echo "$a"; echo "$b"; echo "$c"
+    [ "$a" = "$b" ]
+    [ "$a" != "$c" ]
+    [[ "$a" == *x* && "$a" == *.* ]]
+}
+
+@test "scripts/images up apfs-like / down: no FUSE mount left behind, also after the daemon is killed" {
+    export LINKLAB_ROOT=$BATS_TEST_TMPDIR/root
+    images=$LAB_TOP/scripts/images
+    before=$(findmnt -rn -o TARGET,FSTYPE | sort)
+    "$images" up apfs-like
+    [ "$(findmnt -n -o FSTYPE --mountpoint "$LINKLAB_ROOT/mnt/apfs-like")" = fuse.labfs ]
+    echo hi >"$LINKLAB_ROOT/mnt/apfs-like/Hello.txt"
+    [ "$(cat "$LINKLAB_ROOT/mnt/apfs-like/HELLO.TXT")" = hi ]
+    "$images" down
+    [ "$(findmnt -rn -o TARGET,FSTYPE | sort)" = "$before" ]
+    "$images" up apfs-like
+    pkill -KILL -f "labfs .*$LINKLAB_ROOT/mnt/apfs-like"
+    sleep 0.3
+    run "$images" status apfs-like
+    [[ "$output" == *"stale: labfs daemon gone"* ]]
+    "$images" down --purge
+    [ "$(findmnt -rn -o TARGET,FSTYPE | sort)" = "$before" ]
+    ! losetup --list --noheadings --raw --output BACK-FILE | grep -qF "$LINKLAB_ROOT/"
+    ! pgrep -f "labfs .*$LINKLAB_ROOT/" >/dev/null
+}
