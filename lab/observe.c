@@ -69,7 +69,7 @@ struct obs {
     size_t n;
     struct src_index src;
     bool have_source;
-    struct fs_cache *fs;
+    struct fs_cache **fs; /* each entry allocated alone: fs_of hands out pointers */
     size_t nfs;
     struct finding *findings;
     size_t nfindings;
@@ -85,10 +85,10 @@ struct obs {
 static const struct fsident *fs_of(struct obs *ob, int fd, dev_t dev)
 {
     for (size_t i = 0; i < ob->nfs; i++)
-        if (ob->fs[i].dev == dev)
-            return &ob->fs[i].id;
+        if (ob->fs[i]->dev == dev)
+            return &ob->fs[i]->id;
     ob->fs = xrealloc(ob->fs, (ob->nfs + 1) * sizeof *ob->fs);
-    struct fs_cache *c = &ob->fs[ob->nfs++];
+    struct fs_cache *c = ob->fs[ob->nfs++] = xcalloc(1, sizeof *c);
     c->dev = dev;
     if (fsident_of(fd, &c->id) != 0)
         snprintf(c->id.id, sizeof c->id.id, "dev%llu", (unsigned long long)dev);
@@ -797,7 +797,7 @@ int observe_run(const struct observe_opts *o)
             const struct obs_file *f = &ob.files[i];
             if (f->cls == want || f->cls == CLS_INLINE || f->cls == CLS_EMPTY)
                 continue;
-            if (deviations < 10)
+            if (deviations < 10 && !o->quiet)
                 printf("  not %s: %s (%s%s%s)\n", obs_class_name(want), f->rel, obs_class_name(f->cls),
                        f->note ? ", " : "", f->note ? f->note : "");
             deviations++;
@@ -806,7 +806,9 @@ int observe_run(const struct observe_opts *o)
     bool incomplete = count_findings(&ob, "missing") + count_findings(&ob, "corrupt") +
                       count_findings(&ob, "mode") > 0;
     bool pass = deviations == 0 && !incomplete;
-    if (o->expect >= 0 || o->nwheels > 0) {
+    if (!pass && (o->expect >= 0 || o->nwheels > 0))
+        status = LAB_EXIT_FAIL;
+    if ((o->expect >= 0 || o->nwheels > 0) && !o->quiet) {
         printf("verdict: %s", pass ? "pass" : "FAIL");
         if (o->expect >= 0)
             printf(" (expect %s: %zu of %zu files deviate%s)", mode_name((enum lab_mode)o->expect),
@@ -814,8 +816,6 @@ int observe_run(const struct observe_opts *o)
         else if (incomplete)
             printf(" (the tree is incomplete)");
         printf("\n");
-        if (!pass)
-            status = LAB_EXIT_FAIL;
     }
     if (o->json_path && write_json(&ob, deviations, pass) != 0)
         status = LAB_EXIT_FAIL;
@@ -831,6 +831,8 @@ out:
         free(ob.findings[i].detail);
     }
     free(ob.findings);
+    for (size_t i = 0; i < ob.nfs; i++)
+        free(ob.fs[i]);
     free(ob.fs);
     json_decref(ob.isolation);
     src_index_free(&ob.src);

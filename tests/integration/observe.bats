@@ -224,6 +224,20 @@ written.py write False" ]
     [ -z "$(find "$BTRFS" -name '*.llisolation.*')" ]
 }
 
+@test "btrfs subvolumes: a clone across subvolumes (different st_dev, one filesystem) is cloned" {
+    for sv in sv-cache sv-target; do
+        [ -d "$BTRFS/$sv" ] || btrfs subvolume create "$BTRFS/$sv" >/dev/null
+    done
+    rm -rf "$BTRFS/sv-target/t"
+    "$LINKLAB" install --quiet --mode clone --cache "$BTRFS/sv-cache" --target "$BTRFS/sv-target/t" "$WHEELS"/*.whl
+    [ "$(stat -c %d "$BTRFS/sv-cache")" != "$(stat -c %d "$BTRFS/sv-target")" ]
+    run "$LINKLAB" observe --target "$BTRFS/sv-target/t" --source "$BTRFS/sv-cache" --expect clone --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$(classes "$BATS_TEST_TMPDIR/o.json")" == cloned=* ]]
+    [[ "$(classes "$BATS_TEST_TMPDIR/o.json")" != *shared-elsewhere* ]]
+}
+
 @test "without a source: hardlinks by link count, clones only as shared-elsewhere (nothing to prove against)" {
     [ -d "$BTRFS/cp-hardlink" ] || cp_trees "$BTRFS"
     run "$LINKLAB" observe --target "$BTRFS/cp-hardlink" --json "$BATS_TEST_TMPDIR/o.json"
