@@ -72,11 +72,15 @@ check-asan: deps
 check-clang:
 	$(MAKE) BUILD=build/clang CC=clang all unit
 
+# The main job: the sign-off matrix on the real corpus and scaled synthetic
+# ones; writes results/TIMESTAMP/ and results/latest, prints the verdict.
 lab: deps all
-	bench/install-modes
+	bench/run bench/signoff.conf
 
 bench: deps all
 	bench/install-modes
+	bench/images-up
+	bench/observe
 
 clean:
 	rm -rf build

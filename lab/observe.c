@@ -51,7 +51,7 @@ struct obs_file {
 };
 
 struct finding {
-    const char *kind; /* missing, corrupt, mode, extra, installer-added, case-collision */
+    const char *kind; /* missing, corrupt, mode, extra, installer-added, case-collision, overwritten */
     char *path;
     char *detail;
     const char *wheel;
@@ -362,8 +362,22 @@ static bool installer_added(const char *rel)
     return strstr(rel, "__pycache__/") && n > 4 && strcmp(base + n - 4, ".pyc") == 0;
 }
 
-static int check_wheel(struct obs *ob, const char *wheel, char ***tops, size_t *ntops,
-                       struct record *all, size_t *nall)
+/* One file a wheel's RECORD promises. */
+struct promise {
+    char *path;
+    const char *wheel;
+    char *algo, *hash; /* NULL: RECORD gives none (RECORD itself) */
+    long long size;
+    unsigned mode;
+};
+
+static int cmp_promise(const void *a, const void *b)
+{
+    return strcmp(((const struct promise *)a)->path, ((const struct promise *)b)->path);
+}
+
+/* Reads a wheel's RECORD into promises, and its top-level directories. */
+static int read_promises(const char *wheel, struct promise **pr, size_t *npr, char ***tops, size_t *ntops)
 {
     struct wheel_info w;
     char err[4096];
@@ -374,7 +388,6 @@ static int check_wheel(struct obs *ob, const char *wheel, char ***tops, size_t *
     }
     for (size_t i = 0; i < w.n; i++) {
         const struct wheel_entry *e = &w.entries[i];
-        /* the wheel's top-level directories, for "extra" */
         const char *slash = strchr(e->name, '/');
         if (slash || e->is_dir) {
             size_t len = slash ? (size_t)(slash - e->name) : strlen(e->name);
@@ -388,49 +401,81 @@ static int check_wheel(struct obs *ob, const char *wheel, char ***tops, size_t *
         }
         if (e->is_dir)
             continue;
-        all->rows = xrealloc(all->rows, (*nall + 1) * sizeof *all->rows);
-        all->rows[(*nall)++] = (struct record_row){.path = xstrdup(e->name)};
-        ob->record_files++;
         const struct record_row *row = record_find(&w.record, e->name);
-        struct obs_file *f = find_file(ob, e->name);
-        /* not listed under this spelling: a case-insensitive target may
-         * still have it under another one */
-        char *abs = f ? xstrdup(f->abs) : xasprintf("%s/%s", ob->target_abs, e->name);
-        struct stat st;
-        if (stat(abs, &st) != 0) {
-            add_finding(ob, "missing", e->name, wheel, NULL);
-            free(abs);
-            continue;
-        }
-        if (row && row->algo) {
-            char got[128];
-            long long size = st.st_size;
-            int rc = 0;
-            if (f && strcmp(row->algo, "sha256") == 0) {
-                const char *h = file_hash(f);
-                if (h)
-                    snprintf(got, sizeof got, "%s", h);
-                else
-                    rc = errno ? errno : EIO;
-            } else {
-                rc = digest_file_b64(abs, row->algo, got, sizeof got, &size);
-            }
-            if (rc != 0)
-                add_finding(ob, "corrupt", e->name, wheel, xasprintf("cannot read: %s", strerror(rc)));
-            else if (size != e->size)
-                add_finding(ob, "corrupt", e->name, wheel,
-                            xasprintf("%lld bytes, RECORD says %lld", size, e->size));
-            else if (strcmp(got, row->hash) != 0)
-                add_finding(ob, "corrupt", e->name, wheel, xasprintf("%s differs from RECORD", row->algo));
-        }
-        bool want_exec = (e->mode & 0111) != 0, is_exec = (st.st_mode & 0111) != 0;
-        if (want_exec != is_exec)
-            add_finding(ob, "mode", e->name, wheel,
-                        xasprintf("mode %03o, the wheel has %03o", st.st_mode & 0777, e->mode));
-        free(abs);
+        *pr = xrealloc(*pr, (*npr + 1) * sizeof **pr);
+        (*pr)[(*npr)++] = (struct promise){
+            .path = xstrdup(e->name), .wheel = wheel,
+            .algo = row && row->algo ? xstrdup(row->algo) : NULL,
+            .hash = row && row->hash ? xstrdup(row->hash) : NULL, .size = e->size, .mode = e->mode};
     }
     wheel_free(&w);
     return 0;
+}
+
+/* Checks the target file at a path against every wheel that promises it:
+ * with several wheels (a namespace __init__.py), it must hold one of their
+ * versions whole; which one won is reported as "overwritten". */
+static void check_path(struct obs *ob, struct promise *g, size_t n)
+{
+    struct obs_file *f = find_file(ob, g[0].path);
+    /* not listed under this spelling: a case-insensitive target may
+     * still have it under another one */
+    char *abs = f ? xstrdup(f->abs) : xasprintf("%s/%s", ob->target_abs, g[0].path);
+    struct stat st;
+    if (stat(abs, &st) != 0) {
+        add_finding(ob, "missing", g[0].path, g[0].wheel, NULL);
+        free(abs);
+        return;
+    }
+    const struct promise *match = NULL;
+    int read_err = 0;
+    bool any_hash = false;
+    for (size_t k = 0; k < n && !match; k++) {
+        if (!g[k].hash) {
+            match = &g[k]; /* RECORD itself: no hash to hold it to, and installers rewrite it */
+            continue;
+        }
+        any_hash = true;
+        char got[128];
+        long long size = st.st_size;
+        int rc = 0;
+        if (f && strcmp(g[k].algo, "sha256") == 0) {
+            const char *h = file_hash(f);
+            if (h)
+                snprintf(got, sizeof got, "%s", h);
+            else
+                rc = errno ? errno : EIO;
+        } else {
+            rc = digest_file_b64(abs, g[k].algo, got, sizeof got, &size);
+        }
+        if (rc)
+            read_err = rc;
+        else if (size == g[k].size && strcmp(got, g[k].hash) == 0)
+            match = &g[k];
+    }
+    if (!match && read_err)
+        add_finding(ob, "corrupt", g[0].path, g[0].wheel, xasprintf("cannot read: %s", strerror(read_err)));
+    else if (!match && st.st_size != g[0].size)
+        add_finding(ob, "corrupt", g[0].path, g[0].wheel,
+                    xasprintf("%lld bytes, RECORD says %lld", (long long)st.st_size, g[0].size));
+    else if (!match && any_hash)
+        add_finding(ob, "corrupt", g[0].path, g[0].wheel,
+                    xasprintf("%s differs from RECORD%s", g[0].algo, n > 1 ? " of every wheel that writes it" : ""));
+    if (match && n > 1) {
+        bool differ = false;
+        for (size_t k = 0; k < n; k++)
+            differ |= !g[k].hash || !match->hash || strcmp(g[k].hash, match->hash) != 0;
+        if (differ)
+            add_finding(ob, "overwritten", g[0].path, match->wheel,
+                        xasprintf("written by %zu wheels with different bytes; holds %s's version, whole", n,
+                                  match->wheel));
+    }
+    const struct promise *ref = match ? match : &g[0];
+    bool want_exec = (ref->mode & 0111) != 0, is_exec = (st.st_mode & 0111) != 0;
+    if (want_exec != is_exec)
+        add_finding(ob, "mode", g[0].path, ref->wheel,
+                    xasprintf("mode %03o, the wheel has %03o", st.st_mode & 0777, ref->mode));
+    free(abs);
 }
 
 struct fold_row {
@@ -446,13 +491,13 @@ static int cmp_fold_row(const void *a, const void *b)
 
 /* RECORD names (of all the wheels) that differ only by case or Unicode
  * normalization: one file on a case-insensitive target. */
-static void report_case_collisions(struct obs *ob, const struct record *all)
+static void report_case_collisions(struct obs *ob, const struct promise *pr, size_t n)
 {
-    struct fold_row *rows = xmalloc((all->n ? all->n : 1) * sizeof *rows);
-    for (size_t i = 0; i < all->n; i++)
-        rows[i] = (struct fold_row){entryname_fold(all->rows[i].path), all->rows[i].path};
-    qsort(rows, all->n, sizeof *rows, cmp_fold_row);
-    for (size_t i = 1; i < all->n; i++) {
+    struct fold_row *rows = xmalloc((n ? n : 1) * sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        rows[i] = (struct fold_row){entryname_fold(pr[i].path), pr[i].path};
+    qsort(rows, n, sizeof *rows, cmp_fold_row);
+    for (size_t i = 1; i < n; i++) {
         if (strcmp(rows[i].key, rows[i - 1].key) != 0 || strcmp(rows[i].path, rows[i - 1].path) == 0)
             continue;
         char *a = xasprintf("%s/%s", ob->target_abs, rows[i - 1].path);
@@ -465,7 +510,7 @@ static void report_case_collisions(struct obs *ob, const struct record *all)
         free(a);
         free(b);
     }
-    for (size_t i = 0; i < all->n; i++)
+    for (size_t i = 0; i < n; i++)
         free(rows[i].key);
     free(rows);
 }
@@ -473,16 +518,24 @@ static void report_case_collisions(struct obs *ob, const struct record *all)
 static int check_completeness(struct obs *ob)
 {
     char **tops = NULL;
-    size_t ntops = 0, nall = 0;
-    struct record all = {0};
+    size_t ntops = 0, npr = 0;
+    struct promise *pr = NULL;
     int rc = 0;
     for (int k = 0; k < ob->o->nwheels && rc == 0; k++)
-        rc = check_wheel(ob, ob->o->wheels[k], &tops, &ntops, &all, &nall);
-    all.n = nall;
-    if (rc == 0)
-        report_case_collisions(ob, &all);
+        rc = read_promises(ob->o->wheels[k], &pr, &npr, &tops, &ntops);
     if (rc == 0) {
-        record_sort(&all);
+        report_case_collisions(ob, pr, npr);
+        qsort(pr, npr, sizeof *pr, cmp_promise);
+        size_t paths = 0;
+        for (size_t i = 0; i < npr;) {
+            size_t j = i + 1;
+            while (j < npr && strcmp(pr[j].path, pr[i].path) == 0)
+                j++;
+            check_path(ob, &pr[i], j - i);
+            paths++;
+            i = j;
+        }
+        ob->record_files = (int)paths;
         for (size_t i = 0; i < ob->n; i++) {
             const char *rel = ob->files[i].rel;
             const char *slash = strchr(rel, '/');
@@ -492,12 +545,18 @@ static int check_completeness(struct obs *ob)
             for (size_t t = 0; t < ntops && !in_top; t++)
                 in_top = strlen(tops[t]) == (size_t)(slash - rel) &&
                          strncmp(tops[t], rel, (size_t)(slash - rel)) == 0;
-            if (!in_top || record_find(&all, rel))
+            struct promise key = {.path = (char *)rel};
+            if (!in_top || bsearch(&key, pr, npr, sizeof *pr, cmp_promise))
                 continue;
             add_finding(ob, installer_added(rel) ? "installer-added" : "extra", rel, NULL, NULL);
         }
     }
-    record_free(&all);
+    for (size_t i = 0; i < npr; i++) {
+        free(pr[i].path);
+        free(pr[i].algo);
+        free(pr[i].hash);
+    }
+    free(pr);
     for (size_t t = 0; t < ntops; t++)
         free(tops[t]);
     free(tops);
@@ -648,6 +707,8 @@ static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
                                       "installer_added", (json_int_t)count_findings(ob, "installer-added")));
         json_object_set_new(json_object_get(s, "completeness"), "case_collisions",
                             json_integer((json_int_t)count_findings(ob, "case-collision")));
+        json_object_set_new(json_object_get(s, "completeness"), "overwritten",
+                            json_integer((json_int_t)count_findings(ob, "overwritten")));
     }
     json_object_set_new(s, "expect", ob->o->expect >= 0 ? json_string(mode_name((enum lab_mode)ob->o->expect)) : json_null());
     json_object_set_new(s, "deviations", json_integer((json_int_t)deviations));
@@ -722,9 +783,10 @@ static void print_report(const struct obs *ob)
            (unsigned long long)ob->bytes_copied);
     if (ob->o->nwheels > 0) {
         printf("  complete: %d RECORD files; missing %zu, corrupt %zu, mode %zu, extra %zu, "
-               "installer-added %zu, case-collision %zu\n", ob->record_files, count_findings(ob, "missing"),
-               count_findings(ob, "corrupt"), count_findings(ob, "mode"), count_findings(ob, "extra"),
-               count_findings(ob, "installer-added"), count_findings(ob, "case-collision"));
+               "installer-added %zu, case-collision %zu, overwritten %zu\n", ob->record_files,
+               count_findings(ob, "missing"), count_findings(ob, "corrupt"), count_findings(ob, "mode"),
+               count_findings(ob, "extra"), count_findings(ob, "installer-added"),
+               count_findings(ob, "case-collision"), count_findings(ob, "overwritten"));
         for (size_t i = 0; i < ob->nfindings; i++)
             if (strcmp(ob->findings[i].kind, "installer-added") != 0)
                 printf("  %s: %s%s%s\n", ob->findings[i].kind, ob->findings[i].path,
