@@ -73,6 +73,8 @@ static void load_timing(struct cell *c, const char *dir)
     json_decref(h);
 }
 
+static int cmp_name(const void *a, const void *b);
+
 static void load_observation(struct cell *c, const char *dir)
 {
     json_t *o = load_json(dir, "observe.json", false);
@@ -95,14 +97,30 @@ static void load_observation(struct cell *c, const char *dir)
     free(path);
     if (!f)
         return;
+    /* distinct paths the driver says it cloned (several wheels may place one
+     * path, a namespace __init__.py) */
+    char **paths = NULL;
+    size_t npaths = 0;
     char *line = NULL;
     size_t len = 0;
     while (getline(&line, &len, f) > 0) {
         json_t *rec = json_loads(line, 0, NULL);
-        if (rec && strcmp(str_of(rec, "type"), "summary") == 0)
-            c->claimed_clone = (long)json_integer_value(json_object_get(json_object_get(rec, "files_by_mode"), "clone"));
+        if (rec && strcmp(str_of(rec, "type"), "file") == 0 && strcmp(str_of(rec, "used"), "clone") == 0) {
+            paths = xrealloc(paths, (npaths + 1) * sizeof *paths);
+            paths[npaths++] = xstrdup(str_of(rec, "path"));
+        }
         json_decref(rec);
     }
+    qsort(paths, npaths, sizeof *paths, cmp_name);
+    c->claimed_clone = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        c->claimed_clone += i == 0 || strcmp(paths[i], paths[i - 1]) != 0;
+        if (i > 0)
+            free(paths[i - 1]);
+    }
+    if (npaths)
+        free(paths[npaths - 1]);
+    free(paths);
     free(line);
     fclose(f);
 }

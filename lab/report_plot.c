@@ -34,6 +34,17 @@ static int run_gnuplot(const char *script, const char *log)
     return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
 }
 
+struct point {
+    long files;
+    double ms;
+};
+
+static int cmp_point(const void *a, const void *b)
+{
+    long x = ((const struct point *)a)->files, y = ((const struct point *)b)->files;
+    return (x > y) - (x < y);
+}
+
 static void terminals(FILE *gp, const char *dir, const char *name, const char *plot)
 {
     fprintf(gp, "set terminal svg size 960,540 dynamic font 'sans,11'\nset output '%s/%s.svg'\n%s\n", dir, name, plot);
@@ -66,7 +77,7 @@ int report_plot(const struct report *r, const char *dir)
         const struct cell *c = &r->cells[i];
         if (!c->timed || strcmp(c->corpus, corpus) != 0)
             continue;
-        fprintf(m, "\"%s\\n%s %s\" %.3f %.3f\n", c->layout, c->subject, c->mode, c->median * 1e3, c->stddev * 1e3);
+        fprintf(m, "\"%s %s %s\" %.3f %.3f\n", c->layout, c->subject, c->mode, c->median * 1e3, c->stddev * 1e3);
         rows++;
     }
     /* one series per subject+mode on the first layout, x = files */
@@ -85,13 +96,18 @@ int report_plot(const struct report *r, const char *dir)
             continue;
         snprintf(series[ns++], sizeof series[0], "%s", key);
         fprintf(fl, "# %s\n", key);
-        for (size_t j = 0; j < r->ncells; j++) {
+        struct point pts[64];
+        size_t np = 0;
+        for (size_t j = 0; j < r->ncells && np < 64; j++) {
             const struct cell *d = &r->cells[j];
             char dkey[96];
             snprintf(dkey, sizeof dkey, "%s %s", d->subject, d->mode);
             if (d->timed && strcmp(d->layout, layout) == 0 && strcmp(dkey, key) == 0)
-                fprintf(fl, "%ld %.3f\n", d->files, d->median * 1e3);
+                pts[np++] = (struct point){d->files, d->median * 1e3};
         }
+        qsort(pts, np, sizeof *pts, cmp_point); /* lines run left to right */
+        for (size_t j = 0; j < np; j++)
+            fprintf(fl, "%ld %.3f\n", pts[j].files, pts[j].ms);
         fprintf(fl, "\n\n");
     }
     fclose(m);
@@ -99,16 +115,18 @@ int report_plot(const struct report *r, const char *dir)
     m = fl = NULL;
     char plot[8192];
     snprintf(plot, sizeof plot,
-             "set title 'linklab: median install time per cell (corpus %s)'\n"
-             "set ylabel 'ms'\nset style fill solid 0.6 border -1\nset boxwidth 0.7\n"
-             "set xtics rotate by -60 font ',8' noenhanced\nset grid ytics\nset key off\nset bmargin 12\n"
+             "set title 'linklab: median install time per cell (corpus %s; log scale)' noenhanced\n"
+             "set ylabel 'ms'\nset logscale y\nset yrange [1:*]\nset style fill solid 0.6 border -1\n"
+             "set boxwidth 0.7\nset xtics rotate by -50 font ',8' noenhanced\nset grid ytics\nset key off\n"
+             "set bmargin 13\nset rmargin 4\n"
              "plot '%s' using 0:2:xtic(1) with boxes lc rgb '#4477aa', '' using 0:2:3 with yerrorbars lc rgb 'black' pt 0",
              corpus, modes_dat);
     terminals(gp, dir, "plot-modes", plot);
     size_t n = (size_t)snprintf(plot, sizeof plot,
                                 "set title 'linklab: median install time against file count (%s)' noenhanced\n"
                                 "set xlabel 'files in the corpus'\nset ylabel 'ms'\nset key left top noenhanced\n"
-                                "set grid\nunset xtics\nset xtics\nset bmargin 4\nplot ",
+                                "set grid\nset logscale y\nset yrange [1:*]\nset ylabel 'ms (log scale)'\n"
+                                "unset xtics\nset xtics\nset bmargin 4\nset key outside right\nplot ",
                                 layout);
     for (int s = 0; s < ns && n < sizeof plot; s++)
         n += (size_t)snprintf(plot + n, sizeof plot - n, "%s'%s' index %d using 1:2 with linespoints title '%s'",
