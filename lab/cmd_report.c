@@ -1,5 +1,7 @@
 /* cmd_report.c - linklab report: judge one or more bench runs and write
  * report.md, results.json, results.csv, junit.xml and plots. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +100,11 @@ int cmd_report(int argc, char **argv)
     }
     report_judge(&r);
     const char *dir = out ? out : r.runs[0].dir;
+    if (mkdirat_p(AT_FDCWD, dir, 0755) != 0) {
+        lab_error("%s: cannot create: %s", dir, strerror(errno));
+        status = LAB_EXIT_FAIL;
+        goto done;
+    }
     char *p;
     int rc = 0;
     rc |= report_write_md(&r, p = xasprintf("%s/report.md", dir));
