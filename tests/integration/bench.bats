@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# bench/run end to end: a small matrix (two profiles, two layouts, three
+# modes, the tiny corpus) timed, observed and judged; a wrong expectation
+# fails; Ctrl-C keeps the finished cells and leaves nothing mounted.
+
+load ../lib/lab
+
+setup() {
+    need_root
+    export LINKLAB_ROOT=$BATS_TEST_TMPDIR/root
+}
+
+teardown() {
+    [ "$(id -u)" -eq 0 ] || return 0
+    "$LAB_TOP/scripts/images" down --purge >/dev/null 2>&1 || true
+}
+
+assert_nothing_held() {
+    ! losetup --list --noheadings --raw --output BACK-FILE | grep -qF "$LINKLAB_ROOT/"
+    ! findmnt -rn -o TARGET | grep -qF "$LINKLAB_ROOT/"
+}
+
+@test "bench/run: a small matrix runs, is observed, judged, and leaves nothing up" {
+    run "$LAB_TOP/bench/run" "$LAB_TOP/tests/fixtures/bench/e2e.conf" --out "$BATS_TEST_TMPDIR/run"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"[7/7] cross-btrfs-tmpfs.linklab.copy.tiny"* ]]
+    [[ "${lines[-1]}" == "sign-off: PASS (7 pass, 0 fail, 0 not run, 0 regressions)" ]]
+    for f in run.json images.json report.md results.json results.csv junit.xml plot-modes.svg; do
+        [ -s "$BATS_TEST_TMPDIR/run/$f" ]
+    done
+    [ "$(ls "$BATS_TEST_TMPDIR/run/cells" | wc -l)" -eq 7 ]
+    for d in "$BATS_TEST_TMPDIR"/run/cells/*/; do
+        [ -s "$d/hyperfine.json" ] && [ -s "$d/observe.json" ] && [ -s "$d/events.jsonl" ]
+    done
+    python3 - "$BATS_TEST_TMPDIR/run/results.json" <<'PY'
+import json, sys
+cells = {c["cell"]: c for c in json.load(open(sys.argv[1]))["cells"]}
+c = cells["cross-btrfs-tmpfs.linklab.clone.tiny"]
+assert c["warnings"] == 1 and c["classes"]["copied"] > 0 and c["classes"]["cloned"] == 0, c
+assert cells["same-btrfs.linklab.clone.tiny"]["ratio_cp"] > 0
+assert cells["same-btrfs.linklab.hardlink.tiny"]["timing"]["runs"] == 2
+PY
+    # the profiles this run brought up are down again
+    assert_nothing_held
+}
+
+@test "bench/run: a wrong expectation makes the run exit non-zero" {
+    run "$LAB_TOP/bench/run" "$LAB_TOP/tests/fixtures/bench/wrong.conf" --out "$BATS_TEST_TMPDIR/run"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cross-btrfs-tmpfs.linklab.clone.tiny"*"FAIL"*"class=cloned"* ]]
+    assert_nothing_held
+}
+
+@test "bench/run: an interrupt stops cleanly, keeps the finished cells, leaves no mounts" {
+    # SIGTERM takes the same trap as Ctrl-C's SIGINT; a background job of a
+    # non-interactive shell starts with SIGINT ignored, so a test cannot send that
+    "$LAB_TOP/bench/run" "$LAB_TOP/tests/fixtures/bench/e2e.conf" --runs 10 --out "$BATS_TEST_TMPDIR/run" \
+        >"$BATS_TEST_TMPDIR/log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 300); do
+        [ -s "$BATS_TEST_TMPDIR/run/cells/002-same-btrfs.linklab.hardlink.tiny/cell.json" ] && break
+        sleep 0.1
+    done
+    kill -TERM "$pid"
+    set +e
+    wait "$pid"
+    status=$?
+    set -e
+    cat "$BATS_TEST_TMPDIR/log"
+    [ "$status" -eq 130 ]
+    grep -q "interrupted after" "$BATS_TEST_TMPDIR/log"
+    n=$(ls "$BATS_TEST_TMPDIR/run/cells" | wc -l)
+    [ "$n" -ge 2 ] && [ "$n" -lt 7 ]
+    [ -s "$BATS_TEST_TMPDIR/run/cells/001-same-btrfs.linklab.clone.tiny/cell.json" ]
+    assert_nothing_held
+}
