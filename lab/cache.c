@@ -175,7 +175,7 @@ static char *manifest_text(const struct wheel_info *w, size_t *len)
         }
         free(copy);
     }
-    qsort(dirs, nd, sizeof *dirs, cmp_str);
+    sort_items(dirs, nd, sizeof *dirs, cmp_str);
     size_t tcap = 4096, n = 0;
     char *text = xmalloc(tcap);
     for (size_t i = 0; i <= nd + w->n; i++) {
@@ -279,12 +279,8 @@ enum cache_result cache_ensure(struct cache *c, const char *wheel, char **key, c
     sha256_hex(w.record_text, w.record_len, hex);
     *key = xasprintf("%.*s-%.16s", (int)(strlen(w.distinfo) - strlen(".dist-info")), w.distinfo, hex);
     enum cache_result rc = CACHE_HIT;
-    if (!entry_exists(c, *key)) {
-        for (size_t i = 0; i < w.ncollisions; i++)
-            lab_warn("%s: names differ only by case: %s (they collide on case-insensitive "
-                     "filesystems)", wheel, w.case_collisions[i]);
+    if (!entry_exists(c, *key))
         rc = unpack_into_cache(c, &w, *key, err, errlen);
-    }
     if (rc != CACHE_ERROR)
         store_index(c, iname, *key);
     else {

@@ -131,7 +131,9 @@ static int clone_entry(struct darwin_run *d, const char *rel)
                 closedir(dir);
         } else {
             /* an existing file: clone beside it, rename over it */
-            char *tmp = xasprintf("%s.lltmp.%ld", dst, (long)getpid());
+            /* the engine's temporary-name pattern, so a killed run's leftover is swept */
+            const char *slash = strrchr(dst, '/');
+            char *tmp = xasprintf("%.*s/.%s.lltmp.%ld.0", (int)(slash - dst), dst, slash + 1, (long)getpid());
             err = d->clone(src, tmp);
             if (err == 0 && rename(tmp, dst) != 0) {
                 err = errno;
@@ -156,7 +158,7 @@ int darwin_clone_wheel(const char *src_root, const char *tgt_root, const struct 
     d.sorted = xmalloc((d.nsorted ? d.nsorted : 1) * sizeof *d.sorted);
     for (size_t i = 0; i < d.nsorted; i++)
         d.sorted[i] = (struct sorted_item){m->items[m->ndirs + i].path, m->ndirs + i};
-    qsort(d.sorted, d.nsorted, sizeof *d.sorted, cmp_item);
+    sort_items(d.sorted, d.nsorted, sizeof *d.sorted, cmp_item);
     DIR *dir = opendir(src_root);
     if (!dir) {
         *placed_any = false;

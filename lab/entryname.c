@@ -1,5 +1,6 @@
 #include "entryname.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -13,7 +14,7 @@ const char *entryname_check(const char *name)
     if (len == 0)
         return "empty name";
     if (len > ENTRYNAME_MAX)
-        return "name longer than 4095 bytes";
+        return "name longer than 1024 bytes";
     if (name[0] == '/')
         return "absolute path";
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
@@ -62,5 +63,33 @@ char *entryname_fold(const char *name)
         return xstrdup(name);
     char *out = xstrdup((char *)folded);
     free(folded);
+    return out;
+}
+
+char *entryname_escape(const char *name)
+{
+    size_t len = strlen(name);
+    char *out = xmalloc(4 * len + 8), *o = out;
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)name;
+    utf8proc_ssize_t left = (utf8proc_ssize_t)len;
+    while (left > 0) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+        if (n <= 0 || cp < 0x20 || cp == 0x7f) {
+            o += sprintf(o, "\\x%02x", *p);
+            n = 1;
+        } else {
+            memcpy(o, p, (size_t)n);
+            o += n;
+        }
+        p += n;
+        left -= n;
+    }
+    *o = '\0';
+    size_t elen = (size_t)(o - out);
+    if (elen > 200) {
+        memmove(out + 123, out + elen - 60, 61);
+        memcpy(out + 120, "...", 3);
+    }
     return out;
 }

@@ -6,8 +6,9 @@
 
 #include <stddef.h>
 
-/* Longest entry name accepted, in bytes (Linux PATH_MAX less the NUL). */
-#define ENTRYNAME_MAX 4095
+/* Longest entry name accepted, in bytes. No real wheel comes near it, and a
+ * longer name joined to a target directory runs into PATH_MAX (4096). */
+#define ENTRYNAME_MAX 1024
 /* Longest single component, in bytes (NAME_MAX). */
 #define ENTRYNAME_COMPONENT_MAX 255
 
@@ -18,5 +19,10 @@ const char *entryname_check(const char *name);
 /* Case-folded, NFC-normalized copy of a valid UTF-8 name (malloc'd):
  * two names with the same key collide on a case-insensitive filesystem. */
 char *entryname_fold(const char *name);
+
+/* A copy of a raw entry name fit for an error line (malloc'd): bytes that
+ * are not valid UTF-8, and control characters, become \\xNN; a name over
+ * 200 bytes keeps its first 120 and last 60 bytes around "...". */
+char *entryname_escape(const char *name);
 
 #endif

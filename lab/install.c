@@ -1,6 +1,8 @@
 #include "install.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -240,8 +242,36 @@ static int prepare_wheels(struct run *r)
     return 0;
 }
 
+/* Temporary names (".NAME.lltmp.PID.N", see place.c) that a killed install
+ * left in a directory of the target: removed when their process is gone. */
+static void sweep_stale_temps(int parentfd, const char *dir)
+{
+    int fd = openat(parentfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *mark = de->d_name[0] == '.' ? strstr(de->d_name, ".lltmp.") : NULL;
+        if (!mark)
+            continue;
+        char *end;
+        long pid = strtol(mark + 7, &end, 10);
+        if (pid <= 0 || *end != '.')
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* its process still runs (or is not ours to judge) */
+        unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
+}
+
 static int make_directories(struct run *r)
 {
+    sweep_stale_temps(r->tgt_dirfd, ".");
     for (int k = 0; k < r->nw; k++) {
         struct wheel_job *w = &r->w[k];
         for (size_t i = 0; i < w->m.ndirs; i++) {
@@ -250,8 +280,10 @@ static int make_directories(struct run *r)
             if (mkdirat(r->tgt_dirfd, d, 0755) == 0)
                 continue;
             int e = errno;
-            if (e == EEXIST && fstatat(r->tgt_dirfd, d, &st, 0) == 0 && S_ISDIR(st.st_mode))
+            if (e == EEXIST && fstatat(r->tgt_dirfd, d, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+                sweep_stale_temps(r->tgt_dirfd, d); /* only directories that were there */
                 continue;
+            }
             fail_run(r, "%s/%s: cannot create directory: %s", r->target_abs, d,
                      e == EEXIST ? "a file of that name is in the way" : strerror(e));
             return -1;
@@ -328,7 +360,7 @@ static void report_case_collisions(struct run *r)
             tops[ntops++] = (struct folded_name){entryname_fold(m->items[i].path), m->items[i].path, k};
         }
     }
-    qsort(tops, ntops, sizeof *tops, cmp_folded_name);
+    sort_items(tops, ntops, sizeof *tops, cmp_folded_name);
     size_t nnames = 0, ncap = 64;
     struct folded_name *names = xmalloc(ncap * sizeof *names);
     for (size_t i = 0; i < ntops; i++) {
@@ -347,7 +379,7 @@ static void report_case_collisions(struct run *r)
             names[nnames++] = (struct folded_name){entryname_fold(p), p, tops[i].wheel};
         }
     }
-    qsort(names, nnames, sizeof *names, cmp_folded_name);
+    sort_items(names, nnames, sizeof *names, cmp_folded_name);
     int shown = 0;
     bool probed = false, folds = false;
     for (size_t i = 1; i < nnames; i++) {

@@ -330,7 +330,7 @@ static int walk_target(struct obs *ob)
                                                .st = *e->fts_statp};
     }
     fts_close(fts);
-    qsort(ob->files, ob->n, sizeof *ob->files, cmp_rel);
+    sort_items(ob->files, ob->n, sizeof *ob->files, cmp_rel);
     return 0;
 }
 
@@ -496,7 +496,7 @@ static void report_case_collisions(struct obs *ob, const struct promise *pr, siz
     struct fold_row *rows = xmalloc((n ? n : 1) * sizeof *rows);
     for (size_t i = 0; i < n; i++)
         rows[i] = (struct fold_row){entryname_fold(pr[i].path), pr[i].path};
-    qsort(rows, n, sizeof *rows, cmp_fold_row);
+    sort_items(rows, n, sizeof *rows, cmp_fold_row);
     for (size_t i = 1; i < n; i++) {
         if (strcmp(rows[i].key, rows[i - 1].key) != 0 || strcmp(rows[i].path, rows[i - 1].path) == 0)
             continue;
@@ -525,7 +525,7 @@ static int check_completeness(struct obs *ob)
         rc = read_promises(ob->o->wheels[k], &pr, &npr, &tops, &ntops);
     if (rc == 0) {
         report_case_collisions(ob, pr, npr);
-        qsort(pr, npr, sizeof *pr, cmp_promise);
+        sort_items(pr, npr, sizeof *pr, cmp_promise);
         size_t paths = 0;
         for (size_t i = 0; i < npr;) {
             size_t j = i + 1;

@@ -71,11 +71,11 @@ int src_index_build(const char *root, struct src_index *ix, char *err, size_t er
                 add_key(ix, &kcap, slash + 1, i);
         }
     }
-    qsort(ix->keys, ix->nkeys, sizeof *ix->keys, cmp_key);
+    sort_items(ix->keys, ix->nkeys, sizeof *ix->keys, cmp_key);
     ix->by_size = xmalloc((ix->n ? ix->n : 1) * sizeof *ix->by_size);
     for (size_t i = 0; i < ix->n; i++)
         ix->by_size[i] = (struct src_size){ix->files[i].size, i};
-    qsort(ix->by_size, ix->n, sizeof *ix->by_size, cmp_size);
+    sort_items(ix->by_size, ix->n, sizeof *ix->by_size, cmp_size);
     return 0;
 }
 

@@ -139,7 +139,7 @@ int record_parse(const char *text, size_t len, struct record *out, char *err, si
             out->rows = xrealloc(out->rows, (cap *= 2) * sizeof *out->rows);
         out->rows[out->n++] = row;
     }
-    qsort(out->rows, out->n, sizeof *out->rows, cmp_rows);
+    sort_items(out->rows, out->n, sizeof *out->rows, cmp_rows);
     for (size_t i = 1; i < out->n; i++) {
         if (strcmp(out->rows[i - 1].path, out->rows[i].path) == 0) {
             snprintf(err, errlen, "RECORD lists %s twice", out->rows[i].path);
@@ -160,7 +160,7 @@ const struct record_row *record_find(const struct record *r, const char *path)
 
 void record_sort(struct record *r)
 {
-    qsort(r->rows, r->n, sizeof *r->rows, cmp_rows);
+    sort_items(r->rows, r->n, sizeof *r->rows, cmp_rows);
 }
 
 void record_free(struct record *r)

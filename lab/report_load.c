@@ -55,7 +55,7 @@ static void load_timing(struct cell *c, const char *dir)
         ok[nok++] = json_real_value(json_array_get(times, i));
     }
     if (nok > 0) {
-        qsort(ok, nok, sizeof *ok, cmp_double);
+        sort_items(ok, nok, sizeof *ok, cmp_double);
         c->median = nok % 2 ? ok[nok / 2] : (ok[nok / 2 - 1] + ok[nok / 2]) / 2;
         double sum = 0, sq = 0;
         for (size_t i = 0; i < nok; i++)
@@ -111,7 +111,7 @@ static void load_observation(struct cell *c, const char *dir)
         }
         json_decref(rec);
     }
-    qsort(paths, npaths, sizeof *paths, cmp_name);
+    sort_items(paths, npaths, sizeof *paths, cmp_name);
     c->claimed_clone = 0;
     for (size_t i = 0; i < npaths; i++) {
         c->claimed_clone += i == 0 || strcmp(paths[i], paths[i - 1]) != 0;
@@ -156,7 +156,7 @@ int report_load_run(const char *dir, struct run_info *run, struct cell **cells, 
         names[n++] = xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_name);
+    sort_items(names, n, sizeof *names, cmp_name);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         char *celldir = xasprintf("%s/%s", cdir, names[i]);

@@ -105,7 +105,7 @@ int report_plot(const struct report *r, const char *dir)
             if (d->timed && strcmp(d->layout, layout) == 0 && strcmp(dkey, key) == 0)
                 pts[np++] = (struct point){d->files, d->median * 1e3};
         }
-        qsort(pts, np, sizeof *pts, cmp_point); /* lines run left to right */
+        sort_items(pts, np, sizeof *pts, cmp_point); /* lines run left to right */
         for (size_t j = 0; j < np; j++)
             fprintf(fl, "%ld %.3f\n", pts[j].files, pts[j].ms);
         fprintf(fl, "\n\n");

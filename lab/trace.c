@@ -329,7 +329,7 @@ int trace_parse(const char *prefix, struct trace_map *map, char *err, size_t err
         fclose(f);
     }
     globfree(&g);
-    qsort(ev, nev, sizeof *ev, cmp_event);
+    sort_items(ev, nev, sizeof *ev, cmp_event);
     char cwd[4096];
     struct tracer t = {.map = map, .initial_cwd = getcwd(cwd, sizeof cwd) ? cwd : "/"};
     hcreate_r(nev * 2 + 64, &t.index);
@@ -354,7 +354,7 @@ int trace_parse(const char *prefix, struct trace_map *map, char *err, size_t err
         }
     }
     map->n = keep;
-    qsort(map->v, map->n, sizeof *map->v, cmp_entry);
+    sort_items(map->v, map->n, sizeof *map->v, cmp_entry);
     return 0;
 }
 

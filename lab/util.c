@@ -299,3 +299,9 @@ char *xstrndup(const char *s, size_t n)
         out_of_memory();
     return p;
 }
+
+void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}

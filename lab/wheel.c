@@ -57,7 +57,8 @@ static int cmp_folded(const void *a, const void *b)
     return c ? c : strcmp(((const struct folded *)a)->name, ((const struct folded *)b)->name);
 }
 
-/* Duplicates, a file used as a directory, and names equal but for case. */
+/* Duplicates, a file used as a directory, and names equal but for case or
+ * normalization: all errors. */
 static int check_names(struct wheel_info *w, char *err, size_t errlen)
 {
     char **names = xmalloc(w->n * sizeof *names);
@@ -68,8 +69,8 @@ static int check_names(struct wheel_info *w, char *err, size_t errlen)
         if (!w->entries[i].is_dir)
             files[nfiles++] = w->entries[i].name;
     }
-    qsort(names, w->n, sizeof *names, cmp_str);
-    qsort(files, nfiles, sizeof *files, cmp_str);
+    sort_items(names, w->n, sizeof *names, cmp_str);
+    sort_items(files, nfiles, sizeof *files, cmp_str);
     int rc = 0;
     for (size_t i = 1; i < w->n && rc == 0; i++) {
         if (strcmp(names[i - 1], names[i]) == 0) {
@@ -96,13 +97,13 @@ static int check_names(struct wheel_info *w, char *err, size_t errlen)
             f[i].key = entryname_fold(w->entries[i].name);
             f[i].name = w->entries[i].name;
         }
-        qsort(f, w->n, sizeof *f, cmp_folded);
-        for (size_t i = 1; i < w->n; i++) {
+        sort_items(f, w->n, sizeof *f, cmp_folded);
+        for (size_t i = 1; i < w->n && rc == 0; i++) {
             if (strcmp(f[i - 1].key, f[i].key) == 0) {
-                w->case_collisions =
-                    xrealloc(w->case_collisions, (w->ncollisions + 1) * sizeof(char *));
-                w->case_collisions[w->ncollisions++] =
-                    xasprintf("%s and %s", f[i - 1].name, f[i].name);
+                snprintf(err, errlen, "entry %s: differs from entry %s only by case or Unicode "
+                         "normalization (one file on case-insensitive filesystems)", f[i].name,
+                         f[i - 1].name);
+                rc = -1;
             }
         }
         for (size_t i = 0; i < w->n; i++)
@@ -238,7 +239,9 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
             goto out;
         }
         if (r == ARCHIVE_WARN) {
-            snprintf(err, errlen, "entry %s: %s", raw, archive_error_string(a));
+            char *shown = entryname_escape(raw);
+            snprintf(err, errlen, "entry %s: %s", shown, archive_error_string(a));
+            free(shown);
             goto out;
         }
         char *name = xstrdup(raw);
@@ -252,7 +255,9 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
         if (!why)
             why = entryname_check(name);
         if (why) {
-            snprintf(err, errlen, "entry %s: %s", raw, why);
+            char *shown = entryname_escape(raw);
+            snprintf(err, errlen, "entry %s: %s", shown, why);
+            free(shown);
             free(name);
             goto out;
         }
@@ -445,9 +450,6 @@ void wheel_free(struct wheel_info *w)
     for (size_t i = 0; i < w->n; i++)
         free(w->entries[i].name);
     free(w->entries);
-    for (size_t i = 0; i < w->ncollisions; i++)
-        free(w->case_collisions[i]);
-    free(w->case_collisions);
     free(w->path);
     free(w->distinfo);
     free(w->record_path);

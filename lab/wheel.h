@@ -34,8 +34,6 @@ struct wheel_info {
     struct record record;
     long long archive_size;
     long long total_size;
-    char **case_collisions; /* "A and B" strings, names differing only by case */
-    size_t ncollisions;
 };
 
 /* Reads the headers and the RECORD of the wheel at path and validates them.

@@ -35,7 +35,7 @@ static void rejects_hostile_names(void **state)
     char longname[ENTRYNAME_MAX + 2];
     memset(longname, 'a', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    assert_string_equal(entryname_check(longname), "name longer than 4095 bytes");
+    assert_string_equal(entryname_check(longname), "name longer than 1024 bytes");
     char comp[300];
     memset(comp, 'b', sizeof comp - 1);
     comp[sizeof comp - 1] = '\0';
@@ -62,12 +62,35 @@ static void folds_case_and_normalization(void **state)
     free(b);
 }
 
+static void escapes_names_for_messages(void **state)
+{
+    (void)state;
+    char *e = entryname_escape("pkg/name\xff\xfe.py");
+    assert_string_equal(e, "pkg/name\\xff\\xfe.py");
+    free(e);
+    e = entryname_escape("caf\xc3\xa9\n.py");
+    assert_string_equal(e, "caf\xc3\xa9\\x0a.py");
+    free(e);
+    char longname[400];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    longname[0] = 'S';
+    longname[sizeof longname - 2] = 'E';
+    e = entryname_escape(longname);
+    assert_int_equal(strlen(e), 183);
+    assert_int_equal(e[0], 'S');
+    assert_int_equal(e[182], 'E');
+    assert_memory_equal(e + 120, "...", 3);
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accepts_ordinary_names),
         cmocka_unit_test(rejects_hostile_names),
         cmocka_unit_test(folds_case_and_normalization),
+        cmocka_unit_test(escapes_names_for_messages),
     };
     return cmocka_run_group_tests_name("entryname", tests, NULL, NULL);
 }

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Writes hostile and broken wheels into a directory, one per case, each
+named CASE-1.0-py3-none-any.whl, and prints "CASE ENTRY-OR-REASON" lines:
+what the one error line must name. Generated, never committed as binaries."""
+import base64, hashlib, io, os, sys, warnings, zipfile
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+warnings.simplefilter("ignore")  # zipfile warns about duplicate names
+
+
+def digest(data):
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def wheel(case, files, record=None, extra_record=(), omit_from_record=(), raw=None):
+    """files: list of (ZipInfo or name, bytes)."""
+    di = f"{case}-1.0.dist-info"
+    path = os.path.join(out, f"{case}-1.0-py3-none-any.whl")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        rec = ""
+        for info, data in files:
+            z.writestr(info, data)
+            name = info.filename if isinstance(info, zipfile.ZipInfo) else info
+            if name not in omit_from_record:
+                rec += f"{name},{digest(data)},{len(data)}\n"
+        for line in extra_record:
+            rec += line + "\n"
+        meta = f"Name: {case}\nVersion: 1.0\n".encode()
+        z.writestr(f"{di}/METADATA", meta)
+        rec += f"{di}/METADATA,{digest(meta)},{len(meta)}\n{di}/RECORD,,\n"
+        z.writestr(f"{di}/RECORD", record if record is not None else rec)
+    return path
+
+
+def special(name, mode, data=b""):
+    info = zipfile.ZipInfo(name)
+    info.create_system = 3
+    info.external_attr = mode << 16
+    return info, data
+
+
+good = b"print('hello')\n"
+cases = []
+
+wheel("dotdot", [("../../escaped.py", good)]); cases.append(("dotdot", "../../escaped.py"))
+wheel("absolute", [("/tmp/linklab-escaped.py", good)]); cases.append(("absolute", "/tmp/linklab-escaped.py"))
+wheel("symlink", [special("symlink/evil", 0o120777, b"../../../../etc/passwd")]); cases.append(("symlink", "symlink/evil"))
+# zip has no hardlink entries; the nearest hostile kind is a device node
+wheel("device", [special("device/tty", 0o020644)]); cases.append(("device", "device/tty"))
+wheel("duplicate", [("duplicate/a.py", good), ("duplicate/a.py", b"other\n")]); cases.append(("duplicate", "duplicate/a.py"))
+wheel("casepair", [("casepair/Foo.py", good), ("casepair/foo.py", good)]); cases.append(("casepair", "casepair/foo.py"))
+wheel("hashmismatch", [("hashmismatch/a.py", good)], omit_from_record=("hashmismatch/a.py",),
+      extra_record=[f"hashmismatch/a.py,{digest(b'not this')},{len(good)}"]); cases.append(("hashmismatch", "hashmismatch/a.py"))
+wheel("recordmissing", [("recordmissing/a.py", good)],
+      extra_record=[f"recordmissing/gone.py,{digest(good)},{len(good)}"]); cases.append(("recordmissing", "recordmissing/gone.py"))
+wheel("unlisted", [("unlisted/a.py", good), ("unlisted/sneaky.py", good)],
+      omit_from_record=("unlisted/sneaky.py",)); cases.append(("unlisted", "unlisted/sneaky.py"))
+# a 4,000-byte path: 20 components of 199 bytes
+long = "longpath/" + "/".join(["d" * 199] * 20) + ".py"
+wheel("longpath", [(long, good)]); cases.append(("longpath", "name longer than 1024 bytes"))
+
+# truncated: a good wheel cut in half
+p = wheel("truncated", [("truncated/big.py", os.urandom(200000))])
+size = os.path.getsize(p)
+with open(p, "r+b") as f:
+    f.truncate(size // 2)
+cases.append(("truncated", "truncated"))
+
+# declared sizes lie: the central directory and local header say 10 bytes
+p = wheel("sizelie", [("sizelie/a.py", good * 100)])
+data = bytearray(open(p, "rb").read())
+name = b"sizelie/a.py"
+real = len(good * 100).to_bytes(4, "little")
+for sig, off in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+    i = data.find(sig)
+    while i >= 0:
+        hdr_name_off = 30 if sig == b"PK\x03\x04" else 46
+        if data[i + hdr_name_off:i + hdr_name_off + len(name)] == name:
+            assert data[i + off:i + off + 4] == real
+            data[i + off:i + off + 4] = (10).to_bytes(4, "little")
+        i = data.find(sig, i + 1)
+open(p, "wb").write(data)
+cases.append(("sizelie", "sizelie/a.py"))
+
+# zip bomb: 100 MB of zeros deflate to about 100 KB
+wheel("bomb", [("bomb/zeros.bin", bytes(100 << 20))]); cases.append(("bomb", "bomb/zeros.bin"))
+
+# a name that is not UTF-8: written as ASCII, then patched in both headers
+p = wheel("badutf8", [("badutf8/nameXX.py", good)])
+data = open(p, "rb").read().replace(b"badutf8/nameXX.py", b"badutf8/name\xff\xfe.py")
+open(p, "wb").write(data)
+cases.append(("badutf8", "badutf8/name"))
+
+# an empty archive
+with zipfile.ZipFile(os.path.join(out, "empty-1.0-py3-none-any.whl"), "w"):
+    pass
+cases.append(("empty", "no entries"))
+
+for case, what in cases:
+    print(case, what)
