@@ -19,6 +19,7 @@ static const struct {
     {"install", cmd_install, "place cached wheels into a target by clone, hardlink, copy or symlink"},
     {"observe", cmd_observe, "prove on disk what each installed file is, and whether the tree is complete"},
     {"report", cmd_report, "judge bench runs: report.md, results.json/.csv, junit.xml, plots"},
+    {"scenario", cmd_scenario, "put an installer through the reliability scenarios"},
     {"corpus", cmd_corpus, "write deterministic synthetic wheels that imitate real packages"},
 };
 

@@ -55,6 +55,7 @@ struct finding {
     char *path;
     char *detail;
     const char *wheel;
+    long long bytes; /* what RECORD promised, for missing and corrupt files */
 };
 
 struct fs_cache {
@@ -342,11 +343,32 @@ static struct obs_file *find_file(struct obs *ob, const char *rel)
 
 /* -------------------------------------------------------- completeness */
 
+/* One file a wheel's RECORD promises. */
+struct promise {
+    char *path;
+    const char *wheel;
+    char *algo, *hash; /* NULL: RECORD gives none (RECORD itself) */
+    long long size;
+    unsigned mode;
+};
+
+static int cmp_promise(const void *a, const void *b)
+{
+    return strcmp(((const struct promise *)a)->path, ((const struct promise *)b)->path);
+}
+
 static void add_finding(struct obs *ob, const char *kind, const char *path, const char *wheel,
                         char *detail)
 {
     ob->findings = xrealloc(ob->findings, (ob->nfindings + 1) * sizeof *ob->findings);
-    ob->findings[ob->nfindings++] = (struct finding){kind, xstrdup(path), detail, wheel};
+    ob->findings[ob->nfindings++] = (struct finding){kind, xstrdup(path), detail, wheel, 0};
+}
+
+/* A missing or corrupt file: the bytes its RECORD promised are lost. */
+static void add_loss(struct obs *ob, const char *kind, const struct promise *p, char *detail)
+{
+    add_finding(ob, kind, p->path, p->wheel, detail);
+    ob->findings[ob->nfindings - 1].bytes = p->size;
 }
 
 /* Files installers add to a wheel's directories on purpose. */
@@ -360,20 +382,6 @@ static bool installer_added(const char *rel)
         return true;
     size_t n = strlen(base);
     return strstr(rel, "__pycache__/") && n > 4 && strcmp(base + n - 4, ".pyc") == 0;
-}
-
-/* One file a wheel's RECORD promises. */
-struct promise {
-    char *path;
-    const char *wheel;
-    char *algo, *hash; /* NULL: RECORD gives none (RECORD itself) */
-    long long size;
-    unsigned mode;
-};
-
-static int cmp_promise(const void *a, const void *b)
-{
-    return strcmp(((const struct promise *)a)->path, ((const struct promise *)b)->path);
 }
 
 /* Reads a wheel's RECORD into promises, and its top-level directories. */
@@ -423,7 +431,7 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
     char *abs = f ? xstrdup(f->abs) : xasprintf("%s/%s", ob->target_abs, g[0].path);
     struct stat st;
     if (stat(abs, &st) != 0) {
-        add_finding(ob, "missing", g[0].path, g[0].wheel, NULL);
+        add_loss(ob, "missing", &g[0], NULL);
         free(abs);
         return;
     }
@@ -454,13 +462,12 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
             match = &g[k];
     }
     if (!match && read_err)
-        add_finding(ob, "corrupt", g[0].path, g[0].wheel, xasprintf("cannot read: %s", strerror(read_err)));
+        add_loss(ob, "corrupt", &g[0], xasprintf("cannot read: %s", strerror(read_err)));
     else if (!match && st.st_size != g[0].size)
-        add_finding(ob, "corrupt", g[0].path, g[0].wheel,
-                    xasprintf("%lld bytes, RECORD says %lld", (long long)st.st_size, g[0].size));
+        add_loss(ob, "corrupt", &g[0], xasprintf("%lld bytes, RECORD says %lld", (long long)st.st_size, g[0].size));
     else if (!match && any_hash)
-        add_finding(ob, "corrupt", g[0].path, g[0].wheel,
-                    xasprintf("%s differs from RECORD%s", g[0].algo, n > 1 ? " of every wheel that writes it" : ""));
+        add_loss(ob, "corrupt", &g[0],
+                 xasprintf("%s differs from RECORD%s", g[0].algo, n > 1 ? " of every wheel that writes it" : ""));
     if (match && n > 1) {
         bool differ = false;
         for (size_t k = 0; k < n; k++)
@@ -709,6 +716,10 @@ static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
                             json_integer((json_int_t)count_findings(ob, "case-collision")));
         json_object_set_new(json_object_get(s, "completeness"), "overwritten",
                             json_integer((json_int_t)count_findings(ob, "overwritten")));
+        long long lost = 0;
+        for (size_t i = 0; i < ob->nfindings; i++)
+            lost += ob->findings[i].bytes;
+        json_object_set_new(json_object_get(s, "completeness"), "bytes_lost", json_integer(lost));
     }
     json_object_set_new(s, "expect", ob->o->expect >= 0 ? json_string(mode_name((enum lab_mode)ob->o->expect)) : json_null());
     json_object_set_new(s, "deviations", json_integer((json_int_t)deviations));
@@ -739,9 +750,10 @@ static int write_json(const struct obs *ob, size_t deviations, bool pass)
     json_t *findings = json_array();
     for (size_t i = 0; i < ob->nfindings; i++) {
         const struct finding *x = &ob->findings[i];
-        json_array_append_new(findings, json_pack("{s:s,s:s,s:o,s:o}", "kind", x->kind, "path", x->path,
+        json_array_append_new(findings, json_pack("{s:s,s:s,s:o,s:o,s:I}", "kind", x->kind, "path", x->path,
                                                   "wheel", x->wheel ? json_string(x->wheel) : json_null(),
-                                                  "detail", x->detail ? json_string(x->detail) : json_null()));
+                                                  "detail", x->detail ? json_string(x->detail) : json_null(),
+                                                  "bytes", (json_int_t)x->bytes));
     }
     json_t *doc = json_pack("{s:i,s:s,s:s,s:o,s:s,s:o}", "schema", OBSERVE_SCHEMA, "tool", "linklab observe",
                             "target", ob->target_abs, "source",
