@@ -119,3 +119,14 @@ int digest_file_b64(const char *path, const char *algo, char *out, size_t outlen
         *size = total;
     return err;
 }
+
+const char *digest_file_cached(const char *path, char **slot)
+{
+    if (!*slot) {
+        char h[128];
+        if (digest_file_b64(path, NULL, h, sizeof h, NULL) != 0)
+            return NULL;
+        *slot = xstrdup(h);
+    }
+    return *slot;
+}

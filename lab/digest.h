@@ -24,4 +24,8 @@ void sha256_hex(const void *data, size_t len, char out[65]);
  * sha256), and its size. 0 or an errno value. */
 int digest_file_b64(const char *path, const char *algo, char *out, size_t outlen, long long *size);
 
+/* The file's sha256 in RECORD form, computed on the first call and kept in
+ * *slot (malloc'd) for the next ones; NULL when it cannot be read. */
+const char *digest_file_cached(const char *path, char **slot);
+
 #endif

@@ -123,13 +123,7 @@ static int extents_of(struct obs *ob, const char *path, int fd, dev_t dev, struc
 
 static const char *file_hash(struct obs_file *f)
 {
-    if (!f->hash) {
-        char h[128];
-        if (digest_file_b64(f->abs, NULL, h, sizeof h, NULL) != 0)
-            return NULL;
-        f->hash = xstrdup(h);
-    }
-    return f->hash;
+    return digest_file_cached(f->abs, &f->hash);
 }
 
 /* ------------------------------------------------------------ classify */

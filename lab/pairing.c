@@ -127,11 +127,5 @@ size_t src_index_by_size(const struct src_index *ix, long long size, size_t *fir
 
 const char *src_file_hash(struct src_file *f)
 {
-    if (!f->hash) {
-        char h[128];
-        if (digest_file_b64(f->abs, NULL, h, sizeof h, NULL) != 0)
-            return NULL;
-        f->hash = xstrdup(h);
-    }
-    return f->hash;
+    return digest_file_cached(f->abs, &f->hash);
 }
