@@ -38,7 +38,7 @@ $(BUILD)/%.o: lab/%.c | $(BUILD)
 	@echo "  CC  $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/labfs: $(LABFS_OBJ)
+$(BUILD)/labfs: $(LABFS_OBJ) $(BUILD)/util.o
 	@echo "  LD  $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(FUSE_LIBS)
 

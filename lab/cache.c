@@ -38,8 +38,7 @@ static void remove_stale_tmp(struct cache *c)
         char *p = last - 1;
         while (p > de->d_name && *p != '.')
             p--;
-        long pid = strtol(p + 1, NULL, 10);
-        if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+        if (process_gone(strtol(p + 1, NULL, 10))) {
             char *path = xasprintf("%s/%s", tmp, de->d_name);
             remove_tree(path);
             free(path);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "splitmix.h"
 #include "util.h"
 #include "wheelwrite.h"
 
@@ -37,19 +38,10 @@ const struct corpus_profile *corpus_find(const char *name)
     return NULL;
 }
 
-/* splitmix64: small, fast and the same everywhere */
-static uint64_t next_rand(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static long long pick_size(const struct corpus_profile *p, uint64_t *s)
 {
-    unsigned r = (unsigned)(next_rand(s) % 100);
-    uint64_t v = next_rand(s);
+    unsigned r = (unsigned)(splitmix64_next(s) % 100);
+    uint64_t v = splitmix64_next(s);
     if (r < (unsigned)p->pct_large)
         return (64 << 10) + (long long)(v % (192 << 10));
     if (r < (unsigned)(p->pct_large + p->pct_medium))
@@ -71,7 +63,7 @@ static void fill_text(char *buf, size_t len, uint64_t *s, const char *header)
         memcpy(buf, header, h);
     n = h;
     while (n < len) {
-        const char *w = words[next_rand(s) % (sizeof words / sizeof words[0])];
+        const char *w = words[splitmix64_next(s) % (sizeof words / sizeof words[0])];
         size_t wl = strlen(w);
         if (wl > len - n)
             wl = len - n;
@@ -87,7 +79,7 @@ static int write_lib(struct wheel_writer *ww, const char *name, long long size, 
     uint64_t chunk[8192];
     for (long long left = size; left > 0;) {
         for (size_t i = 0; i < sizeof chunk / sizeof chunk[0]; i++)
-            chunk[i] = next_rand(s);
+            chunk[i] = splitmix64_next(s);
         size_t n = left < (long long)sizeof chunk ? (size_t)left : sizeof chunk;
         if (wheel_writer_data(ww, chunk, n) != 0)
             return -1;
@@ -132,7 +124,7 @@ static int write_wheel(const struct corpus_profile *p, int k, double scale, uint
         const char *sub = p->namespace ? dist : "";
         unsigned mode = 0644;
         long long size;
-        if ((int)(next_rand(&s) % 100) < p->pct_exec) {
+        if ((int)(splitmix64_next(&s) % 100) < p->pct_exec) {
             snprintf(name, sizeof name, "%s/%s%sbin/tool%05d", pkg, sub, *sub ? "/" : "", i);
             mode = 0755;
             size = pick_size(p, &s);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "labfs.h"
+#include "place.h"
 #include "util.h"
 
 #ifdef __APPLE__
@@ -131,15 +132,14 @@ static int clone_entry(struct darwin_run *d, const char *rel)
                 closedir(dir);
         } else {
             /* an existing file: clone beside it, rename over it */
-            /* the engine's temporary-name pattern, so a killed run's leftover is swept */
-            const char *slash = strrchr(dst, '/');
-            char *tmp = xasprintf("%.*s/.%s.lltmp.%ld.0", (int)(slash - dst), dst, slash + 1, (long)getpid());
+            /* the engine's temporary name, so a killed run's leftover is swept */
+            char tmp[PATH_MAX];
+            place_temp_name(dst, tmp, sizeof tmp);
             err = d->clone(src, tmp);
             if (err == 0 && rename(tmp, dst) != 0) {
                 err = errno;
                 unlink(tmp);
             }
-            free(tmp);
             if (err == 0)
                 mark(d, rel);
         }

@@ -242,8 +242,8 @@ static int prepare_wheels(struct run *r)
     return 0;
 }
 
-/* Temporary names (".NAME.lltmp.PID.N", see place.c) that a killed install
- * left in a directory of the target: removed when their process is gone. */
+/* Temporary names (place_temp_name) that a killed install left in a
+ * directory of the target: removed when their process is gone. */
 static void sweep_stale_temps(int parentfd, const char *dir)
 {
     int fd = openat(parentfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -254,18 +254,9 @@ static void sweep_stale_temps(int parentfd, const char *dir)
         return;
     }
     struct dirent *de;
-    while ((de = readdir(d))) {
-        const char *mark = de->d_name[0] == '.' ? strstr(de->d_name, ".lltmp.") : NULL;
-        if (!mark)
-            continue;
-        char *end;
-        long pid = strtol(mark + 7, &end, 10);
-        if (pid <= 0 || *end != '.')
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue; /* its process still runs (or is not ours to judge) */
-        unlinkat(dirfd(d), de->d_name, 0);
-    }
+    while ((de = readdir(d)))
+        if (place_is_stale_temp(de->d_name))
+            unlinkat(dirfd(d), de->d_name, 0);
     closedir(d);
 }
 

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "util.h"
 
 #ifdef __linux__
 #include <linux/fs.h> /* FICLONE */
@@ -175,13 +178,28 @@ static void temp_name(const char *rel, const char *tag, char *out, size_t outlen
     snprintf(out, outlen, "%.*s.%.200s.%s.%ld.%u", dlen, rel, base, tag, (long)getpid(), n);
 }
 
+void place_temp_name(const char *path, char *out, size_t outlen)
+{
+    temp_name(path, "lltmp", out, outlen);
+}
+
+bool place_is_stale_temp(const char *name)
+{
+    const char *mark = name[0] == '.' ? strstr(name, ".lltmp.") : NULL;
+    if (!mark)
+        return false;
+    char *end;
+    long pid = strtol(mark + 7, &end, 10);
+    return *end == '.' && process_gone(pid);
+}
+
 int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel, unsigned perm,
                long long size, bool replace)
 {
     if (!replace)
         return place_direct(ctx, mode, rel, rel, perm, size);
     char tmp[PATH_MAX];
-    temp_name(rel, "lltmp", tmp, sizeof tmp);
+    place_temp_name(rel, tmp, sizeof tmp);
     int err = place_direct(ctx, mode, rel, tmp, perm, size);
     if (err)
         return err;

@@ -7,6 +7,7 @@
 #define LAB_PLACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "fallback.h"
 
@@ -31,6 +32,12 @@ int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel,
 /* Gives the cache file rel a fresh inode (copy beside it, rename over it),
  * for a hardlink that hit the filesystem's link limit. */
 int place_reinode(const struct place_ctx *ctx, const char *rel, unsigned perm, long long size);
+
+/* The temporary name beside path ("DIR/.BASE.lltmp.PID.N") under which an
+ * existing file is replaced, and whether a name is one whose process is gone
+ * (left by a killed install, to be swept). */
+void place_temp_name(const char *path, char *out, size_t outlen);
+bool place_is_stale_temp(const char *name);
 
 /* Tries to reflink a whole directory, as uv 0.4 did on Linux (always fails
  * there: FICLONE takes regular files only). */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,4 +305,9 @@ void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, cons
 {
     if (n > 1)
         qsort(base, n, size, cmp);
+}
+
+bool process_gone(long pid)
+{
+    return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }

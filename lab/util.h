@@ -40,6 +40,10 @@ char *read_file(const char *path, size_t max, size_t *len);
  * half-written file at path. 0 or -1 + errno. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* True when no process with this PID runs any more (kill(pid, 0) says
+ * ESRCH): what it left behind may be removed. */
+bool process_gone(long pid);
+
 /* qsort that accepts an empty array given as NULL (qsort itself may not be
  * passed NULL, even with no elements). */
 void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));

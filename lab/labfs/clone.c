@@ -11,27 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int remove_all(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return 0;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            char child[4096];
-            snprintf(child, sizeof child, "%s/%s", path, de->d_name);
-            remove_all(child);
-        }
-        if (d)
-            closedir(d);
-        return rmdir(path);
-    }
-    return unlink(path);
-}
+#include "../util.h"
 
 static int clone_file(const char *src, const char *dst, mode_t mode)
 {
@@ -111,6 +91,6 @@ int clone_tree(const char *src, const char *dst)
             err = errno;
     }
     if (err)
-        remove_all(tmp);
+        remove_tree(tmp);
     return err;
 }

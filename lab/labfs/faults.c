@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../splitmix.h"
+
 static const char *const op_names[FOP_COUNT] = {"clone", "link", "create", "write", "rename", "mkdir", "fsync"};
 
 static const struct {
@@ -94,15 +96,6 @@ bad:
     return -1;
 }
 
-/* splitmix64 */
-static uint64_t next_rand(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 int faults_check(enum fault_op op)
 {
     unsigned long n = ++calls[op];
@@ -116,7 +109,7 @@ int faults_check(enum fault_op op)
         case WHEN_ALWAYS: fire = 1; break;
         case WHEN_NTH: fire = n == r->n; break;
         case WHEN_EVERY: fire = n % r->n == 0; break;
-        case WHEN_RATE: fire = (double)(next_rand(&r->state) >> 11) / 9007199254740992.0 < r->rate; break;
+        case WHEN_RATE: fire = (double)(splitmix64_next(&r->state) >> 11) / 9007199254740992.0 < r->rate; break;
         }
         if (fire && !inject)
             inject = r->err;
