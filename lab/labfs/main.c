@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "faults.h"
 #include "ops.h"
@@ -94,6 +95,14 @@ static int proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 
 int main(int argc, char **argv)
 {
+    /* A daemon outlives whoever started it: holding an inherited descriptor
+     * (a test runner's output pipe, a lock) would keep that alive as long.
+     * Only stdin, stdout and stderr stay; fuse_daemonize points them at
+     * /dev/null. */
+    if (close_range(3, ~0U, 0) != 0) {
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+    }
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     struct opts o = {0};
     if (fuse_opt_parse(&args, &o, option_spec, proc) != 0 || o.bad) {

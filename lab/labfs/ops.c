@@ -30,7 +30,9 @@ static bool is_stats(const char *path) { return strcmp(path, LABFS_STATS_PATH) =
 static size_t stats_text(char *buf, size_t len)
 {
     size_t n = faults_report(buf, len);
-    n += (size_t)snprintf(buf + n, len - n, "quota_written %llu\nquota_limit %llu\n", labfs.written, labfs.quota);
+    /* pid: the daemon's own, so that whoever mounted it can stop exactly it */
+    n += (size_t)snprintf(buf + n, len - n, "quota_written %llu\nquota_limit %llu\npid %ld\n", labfs.written,
+                          labfs.quota, (long)getpid());
     return n < len ? n : len - 1;
 }
 
