@@ -1,9 +1,39 @@
-# linklab - see README.md. `make` builds build/linklab; `sudo make check`
-# runs every test; `sudo make lab` runs the lab's main job.
+# linklab - see README.md. `make` builds build/linklab and build/labfs;
+# `sudo make check` runs every test; `sudo make lab` runs the lab's main job.
+#
+# The front door: every goal but clean first runs scripts/deps (as root it
+# installs the Debian packages it misses; otherwise it names them), while
+# make reads this file and before pkg-config is asked for any flags, so a
+# fresh machine builds on the first try. deps prints progress on stdout and
+# its one fatal line on stderr, which becomes make's one error line. DEPS
+# names the deps command (tests give a stand-in); sub-makes do not repeat it.
+DEPS    ?= scripts/deps
+front_goals := $(filter-out clean deps,$(or $(MAKECMDGOALS),all))
+ifneq ($(front_goals),)
+ifndef LINKLAB_DEPS_DONE
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
+# plain `make` needs only the build packages; every other goal needs all
+deps_said := $(shell $(DEPS) $(if $(filter-out all,$(front_goals)),all,build) 3>&1 1>&2 2>&3; echo "[$$?]")
+ifneq ($(lastword $(deps_said)),[0])
+$(error $(or $(filter-out $(lastword $(deps_said)),$(deps_said)),$(DEPS) failed $(lastword $(deps_said))))
+endif
+endif
+endif
+export LINKLAB_DEPS_DONE := 1
+endif
+
 CC      ?= cc
-PKGS    := libarchive libcrypto jansson libutf8proc
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# the libraries, asked of pkg-config only now that deps has run; a library
+# it cannot find is one line naming it, never a linker error
+PKGS    := libarchive libcrypto jansson libutf8proc fuse3
+ifneq ($(front_goals),)
+pkgs_missing := $(strip $(foreach p,$(PKGS) $(if $(filter-out all,$(front_goals)),cmocka),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
+ifneq ($(pkgs_missing),)
+$(error pkg-config finds no $(pkgs_missing); install the Debian packages with: sudo make deps)
+endif
+endif
+PKG_CFLAGS  := $(shell pkg-config --cflags libarchive libcrypto jansson libutf8proc 2>/dev/null)
+PKG_LIBS    := $(shell pkg-config --libs libarchive libcrypto jansson libutf8proc 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS   := $(shell pkg-config --libs fuse3 2>/dev/null)
@@ -26,7 +56,7 @@ LABFS_LIB_OBJ := $(filter-out $(BUILD)/labfs.d/ops.o $(BUILD)/labfs.d/main.o,$(L
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps check check-asan check-clang unit lab bench clean
+.PHONY: all check check-asan check-clang unit lab bench
 
 all: $(BUILD)/linklab $(BUILD)/labfs
 
@@ -57,16 +87,13 @@ $(BUILD):
 
 unit: $(UNIT_BIN)
 
-deps:
-	scripts/deps
-
 # Every test: unit tests and integration tests on loop-mounted images,
 # first with the normal build, then under AddressSanitizer + UBSan, and a
 # warnings-as-errors build with clang.
-check: deps
+check:
 	tests/run
 
-check-asan: deps
+check-asan:
 	tests/run --asan-only
 
 check-clang:
@@ -74,15 +101,24 @@ check-clang:
 
 # The main job: the sign-off matrix on the real corpus and scaled synthetic
 # ones; writes results/TIMESTAMP/ and results/latest, prints the verdict.
-lab: deps all
-	bench/run bench/signoff.conf
+# LAB_CONF and LAB_ARGS (for example --out DIR) change what it runs.
+LAB_CONF ?= bench/signoff.conf
+LAB_ARGS ?=
+# the binaries this make built, for the scripts it runs
+RUN_ENV = LINKLAB=$(abspath $(BUILD))/linklab LABFS=$(abspath $(BUILD))/labfs LINKLAB_LABFS=$(abspath $(BUILD))/labfs
+lab: all
+	$(RUN_ENV) bench/run $(LAB_CONF) $(LAB_ARGS)
 
-bench: deps all
-	bench/install-modes
-	bench/images-up
-	bench/observe
+bench: all
+	$(RUN_ENV) bench/install-modes
+	$(RUN_ENV) bench/images-up
+	$(RUN_ENV) bench/observe
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(LABFS_OBJ:.o=.d)
+
+.PHONY: deps clean
+deps:
+	$(DEPS) all
 
 clean:
 	rm -rf build
-
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(LABFS_OBJ:.o=.d)

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# The front door: the real Makefile's top-level targets on a machine where
+# pkg-config finds the lab's libraries only once the deps step has run (a
+# stand-in deps makes them appear), and without root, where a missing
+# package or library is one line and exit 2, never a linker error.
+
+load ../lib/lab
+
+setup() {
+    [ "${LINKLAB_VARIANT:-normal}" = normal ] ||
+        skip "the front door is checked once, in the normal build (this is $LINKLAB_VARIANT)"
+    command -v pkg-config >/dev/null || skip "pkg-config is not installed"
+    # a directory that nobody (uid 65534) can use too
+    W=$(mktemp -d /var/tmp/linklab-front.XXXXXX)
+    chmod 755 "$W"
+    mkdir "$W/pc"
+    # the stand-in deps: the libraries' .pc files appear only when it runs
+    cat >"$W/deps" <<SH
+#!/bin/sh
+echo "\$1" >>"$W/deps.called"
+for d in \$(echo "$(pkg-config --variable pc_path pkg-config)" | tr : ' '); do
+    [ -d "\$d" ] && ln -sf "\$d"/*.pc "$W/pc/" 2>/dev/null
+done
+exit 0
+SH
+    chmod +x "$W/deps"
+}
+
+teardown() {
+    [ -z "${W:-}" ] || rm -rf "$W"
+}
+
+# front_make ARGS...: the real Makefile, as a newcomer's first make: no
+# make variables inherited from the make that runs this suite, pkg-config
+# looking only in the stand-in's directory
+front_make() {
+    env -u LINKLAB_DEPS_DONE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u LINKLAB -u LABFS -u LINKLAB_LABFS \
+        PKG_CONFIG_LIBDIR="$W/pc" PKG_CONFIG_PATH= make -C "$LAB_TOP" --no-print-directory DEPS="$W/deps" BUILD="$W/build" "$@"
+}
+
+@test "make: the libraries appear only when deps runs; the build works on the first try" {
+    [ -z "$(ls -A "$W/pc")" ]
+    run front_make all
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$W/deps.called")" = build ] # plain make asks only for the build packages
+    run "$W/build/linklab" --version
+    [ "$status" -eq 0 ]
+    [ -x "$W/build/labfs" ]
+}
+
+@test "make unit and make lab: deps first (all packages), then the build and the job" {
+    need_root
+    run front_make unit
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ -x "$W/build/unit/test_record" ]
+    export LINKLAB_ROOT=$W/root
+    run front_make lab LAB_CONF=tests/fixtures/bench/one.conf LAB_ARGS="--out $W/run"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(sort -u "$W/deps.called")" = all ]
+    [[ "${lines[-1]}" == "sign-off: PASS (1 pass, 0 fail, 0 not run, 0 regressions)" ]]
+    # the job ran the linklab this make built
+    grep -qF "\"command\":\"$W/build/linklab install" "$W"/run/cells/*/cell.json
+}
+
+@test "make without root: a library pkg-config cannot find is one line and exit 2" {
+    need_root # to become nobody
+    chmod 777 "$W"
+    # the real deps (everything it checks is installed here) and no .pc files
+    run setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env -u LINKLAB_DEPS_DONE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL PKG_CONFIG_LIBDIR="$W/pc" \
+        make -s -C "$LAB_TOP" --no-print-directory BUILD="$W/build" all
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"pkg-config finds no libarchive libcrypto jansson libutf8proc fuse3; install the Debian packages with: sudo make deps"* ]]
+    [ ! -e "$W/build/linklab" ]
+}
+
+@test "make without root: a missing Debian package is one line naming it and the command, exit 2" {
+    need_root
+    chmod 777 "$W"
+    printf '%s\n' '# a package no machine has' 'linklab-no-such-package build test' >"$W/packages"
+    run setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env -u LINKLAB_DEPS_DONE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL LINKLAB_PACKAGES="$W/packages" \
+        make -s -C "$LAB_TOP" --no-print-directory BUILD="$W/build" all
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"missing Debian packages: linklab-no-such-package; install them with: sudo make deps"* ]]
+}
