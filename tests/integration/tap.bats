@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# The test runner's accounting (tests/lib/tap.bash, used by tests/run): a
+# runner that crashes after its last ok, dies before its planned tests,
+# reports no plan or times out is a failure; skips are counted apart.
+
+load ../lib/lab
+
+# account STATUS TAP-TEXT: "passed failed skipped" after one TAP stream
+account() {
+    printf '%s\n' "$2" >"$BATS_TEST_TMPDIR/s.tap"
+    (
+        # shellcheck source=../lib/tap.bash
+        . "$LAB_TOP/tests/lib/tap.bash"
+        tap_result runner "$BATS_TEST_TMPDIR/s.tap" "$1" >"$BATS_TEST_TMPDIR/said"
+        echo "$passed $failed $skipped"
+    )
+}
+
+@test "tap: a clean stream passes, skips count apart" {
+    [ "$(account 0 $'1..3\nok 1 a\nok 2 b # skip no FUSE\nok 3 c')" = "2 0 1" ]
+    [ ! -s "$BATS_TEST_TMPDIR/said" ]
+}
+
+@test "tap: a runner that exits non-zero after its last ok (a sanitizer report) fails" {
+    [ "$(account 1 $'1..2\nok 1 a\nok 2 b\n==4242==ERROR: LeakSanitizer: detected memory leaks')" = "2 1 0" ]
+    grep -q 'exited with status 1 though every test passed' "$BATS_TEST_TMPDIR/said"
+}
+
+@test "tap: fewer results than the plan (a runner that died mid-run) fails" {
+    [ "$(account 0 $'1..5\nok 1 a\nok 2 b')" = "2 1 0" ]
+    grep -q '5 tests planned, 2 reported' "$BATS_TEST_TMPDIR/said"
+}
+
+@test "tap: no plan at all fails, also with status 0" {
+    [ "$(account 0 'Segmentation fault')" = "0 1 0" ]
+    grep -q 'no TAP plan' "$BATS_TEST_TMPDIR/said"
+}
+
+@test "tap: a timeout fails" {
+    [ "$(account 124 $'1..2\nok 1 a')" = "1 1 0" ]
+    grep -q 'timed out' "$BATS_TEST_TMPDIR/said"
+}
+
+@test "tap: a failing test counts once, with its runner's non-zero status" {
+    [ "$(account 1 $'1..2\nok 1 a\nnot ok 2 b')" = "1 1 0" ]
+}
+
+@test "tap: several plans (cmocka groups) add up" {
+    [ "$(account 0 $'1..1\nok 1 a\n1..2\nok 1 b\nok 2 c')" = "3 0 0" ]
+    [ "$(account 0 $'1..1\nok 1 a\n1..2\nok 1 b')" = "2 1 0" ]
+}
+
+@test "one_check: status 3 is a skip that says why; other failures fail" {
+    run bash -c '. "$1"; one_check lint sh -c "echo tool missing; exit 3"; one_check other false; echo "$passed $failed $skipped"' _ \
+        "$LAB_TOP/tests/lib/tap.bash"
+    [ "${lines[0]}" = "ok - lint # SKIP tool missing" ]
+    [ "${lines[1]}" = "not ok - other" ]
+    [ "${lines[-1]}" = "0 1 1" ]
+}
