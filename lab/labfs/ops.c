@@ -31,8 +31,9 @@ static size_t stats_text(char *buf, size_t len)
 {
     size_t n = faults_report(buf, len);
     /* pid: the daemon's own, so that whoever mounted it can stop exactly it */
-    n += (size_t)snprintf(buf + n, len - n, "quota_written %llu\nquota_limit %llu\npid %ld\n", labfs.written,
-                          labfs.quota, (long)getpid());
+    n += (size_t)snprintf(buf + n, len - n,
+                          "quota_written %llu\nquota_limit %llu\nquota_refused %lu\nmaxlinks_refused %lu\npid %ld\n",
+                          labfs.written, labfs.quota, labfs.quota_refused, labfs.maxlinks_refused, (long)getpid());
     return n < len ? n : len - 1;
 }
 
@@ -178,8 +179,10 @@ static int op_link(const char *from, const char *to)
     struct stat st;
     if (lstat(bf, &st) != 0)
         return -errno;
-    if (labfs.maxlinks && st.st_nlink >= labfs.maxlinks)
+    if (labfs.maxlinks && st.st_nlink >= labfs.maxlinks) {
+        labfs.maxlinks_refused++;
         return -EMLINK;
+    }
     return link(bf, bt) == 0 ? 0 : -errno;
 }
 
@@ -269,8 +272,10 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 {
     (void)path;
     INJECT(FOP_WRITE);
-    if (labfs.quota && labfs.written + size > labfs.quota)
+    if (labfs.quota && labfs.written + size > labfs.quota) {
+        labfs.quota_refused++;
         return -ENOSPC;
+    }
     ssize_t n = pwrite((int)fi->fh, buf, size, off);
     if (n < 0)
         return -errno;

@@ -16,6 +16,8 @@ struct labfs_cfg {
     unsigned long maxlinks;   /* 0: no limit */
     unsigned long long quota; /* bytes that writes may add; 0: none */
     unsigned long long written;
+    unsigned long maxlinks_refused; /* links refused with EMLINK at maxlinks */
+    unsigned long quota_refused;    /* writes refused with ENOSPC past quota */
 };
 
 extern struct labfs_cfg labfs;
