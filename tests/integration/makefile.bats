@@ -65,14 +65,20 @@ front_make() {
     grep -qF "\"command\":\"$W/build/linklab install" "$W"/run/cells/*/cell.json
 }
 
-@test "make without root: a library pkg-config cannot find is one line and exit 2" {
-    need_root # to become nobody
+# nobody_make VAR=VALUE...: the real Makefile's `make all` as nobody, with
+# the real scripts/deps, in an environment of VAR=VALUE
+nobody_make() {
     chmod 777 "$W"
-    # the real deps (everything it checks is installed here) and no .pc files
     run setpriv --reuid=65534 --regid=65534 --clear-groups \
-        env -u LINKLAB_DEPS_DONE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL PKG_CONFIG_LIBDIR="$W/pc" \
+        env -u LINKLAB_DEPS_DONE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$@" \
         make -s -C "$LAB_TOP" --no-print-directory BUILD="$W/build" all
     echo "$output"
+}
+
+@test "make without root: a library pkg-config cannot find is one line and exit 2" {
+    need_root # to become nobody
+    # the real deps (everything it checks is installed here) and no .pc files
+    nobody_make PKG_CONFIG_LIBDIR="$W/pc"
     [ "$status" -eq 2 ]
     [ "${#lines[@]}" -eq 1 ]
     [[ "$output" == *"pkg-config finds no libarchive libcrypto jansson libutf8proc fuse3; install the Debian packages with: sudo make deps"* ]]
@@ -81,12 +87,8 @@ front_make() {
 
 @test "make without root: a missing Debian package is one line naming it and the command, exit 2" {
     need_root
-    chmod 777 "$W"
     printf '%s\n' '# a package no machine has' 'linklab-no-such-package build test' >"$W/packages"
-    run setpriv --reuid=65534 --regid=65534 --clear-groups \
-        env -u LINKLAB_DEPS_DONE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL LINKLAB_PACKAGES="$W/packages" \
-        make -s -C "$LAB_TOP" --no-print-directory BUILD="$W/build" all
-    echo "$output"
+    nobody_make LINKLAB_PACKAGES="$W/packages"
     [ "$status" -eq 2 ]
     [ "${#lines[@]}" -eq 1 ]
     [[ "$output" == *"missing Debian packages: linklab-no-such-package; install them with: sudo make deps"* ]]
