@@ -10,14 +10,20 @@ setup() {
     export LINKLAB_ROOT=$BATS_TEST_TMPDIR/root
 }
 
+# Also when a test fails: a bench/run it started in the background is
+# stopped by its pid (SIGTERM: it finishes the cell in progress and takes
+# down what it brought up; SIGKILL after 60 s), then whatever is still up
+# under its LINKLAB_ROOT is taken down.
 teardown() {
     [ "$(id -u)" -eq 0 ] || return 0
-    "$LAB_TOP/scripts/images" down --purge >/dev/null 2>&1 || true
+    stop_pid "${BENCH_PID:-}" 60
+    "$LAB_TOP/scripts/images" down --purge >/dev/null 2>&1 || echo "teardown: images down --purge failed" >&2
+    return 0
 }
 
 assert_nothing_held() {
-    ! losetup --list --noheadings --raw --output BACK-FILE | grep -qF "$LINKLAB_ROOT/"
-    ! findmnt -rn -o TARGET | grep -qF "$LINKLAB_ROOT/"
+    [ -z "$(losetup --list --noheadings --raw --output BACK-FILE | grep -F "$LINKLAB_ROOT/")" ]
+    [ -z "$(findmnt -rn -o TARGET | grep -F "$LINKLAB_ROOT/")" ]
 }
 
 @test "bench/run: a small matrix runs, is observed, judged, and leaves nothing up" {
@@ -31,7 +37,8 @@ assert_nothing_held() {
     done
     [ "$(ls "$BATS_TEST_TMPDIR/run/cells" | wc -l)" -eq 7 ]
     for d in "$BATS_TEST_TMPDIR"/run/cells/*/; do
-        [ -s "$d/hyperfine.json" ] && [ -s "$d/observe.json" ]
+        [ -s "$d/hyperfine.json" ]
+        [ -s "$d/observe.json" ]
         case $d in *.cp.*) ;; *) [ -s "$d/events.jsonl" ] ;; esac # only linklab writes an event log
     done
     python3 - "$BATS_TEST_TMPDIR/run/results.json" <<'PY'
@@ -58,8 +65,8 @@ PY
     # SIGTERM takes the same trap as Ctrl-C's SIGINT; a background job of a
     # non-interactive shell starts with SIGINT ignored, so a test cannot send that
     "$LAB_TOP/bench/run" "$LAB_TOP/tests/fixtures/bench/e2e.conf" --runs 10 --out "$BATS_TEST_TMPDIR/run" \
-        >"$BATS_TEST_TMPDIR/log" 2>&1 &
-    pid=$!
+        >"$BATS_TEST_TMPDIR/log" 2>&1 3>&- &
+    pid=$! BENCH_PID=$!
     for _ in $(seq 1 300); do
         [ -s "$BATS_TEST_TMPDIR/run/cells/002-same-btrfs.linklab.hardlink.tiny/cell.json" ] && break
         sleep 0.1
@@ -69,11 +76,13 @@ PY
     wait "$pid"
     status=$?
     set -e
+    BENCH_PID=""
     cat "$BATS_TEST_TMPDIR/log"
     [ "$status" -eq 130 ]
     grep -q "interrupted after" "$BATS_TEST_TMPDIR/log"
     n=$(ls "$BATS_TEST_TMPDIR/run/cells" | wc -l)
-    [ "$n" -ge 2 ] && [ "$n" -lt 7 ]
+    [ "$n" -ge 2 ]
+    [ "$n" -lt 7 ]
     [ -s "$BATS_TEST_TMPDIR/run/cells/001-same-btrfs.linklab.clone.tiny/cell.json" ]
     assert_nothing_held
 }
