@@ -35,7 +35,8 @@ profiles=("tiny 1" "many-small 0.05" "mixed 0.05" "huge-lib 0.01" "namespace 1")
 @test "corpus: profiles have their shape (file counts, exec bits, a large library, a shared namespace)" {
     "$LINKLAB" corpus --profile many-small --out "$BATS_TEST_TMPDIR/ms" >/dev/null
     n=$(unzip -Z1 "$BATS_TEST_TMPDIR"/ms/*.whl | grep -vc '/$')
-    [ "$n" -ge 1900 ] && [ "$n" -le 2100 ]
+    [ "$n" -ge 1900 ]
+    [ "$n" -le 2100 ]
     [ "$(unzip -Z "$BATS_TEST_TMPDIR"/ms/*.whl | grep -c '^-rwx')" -gt 0 ]
     "$LINKLAB" corpus --profile huge-lib --scale 0.02 --out "$BATS_TEST_TMPDIR/hl" >/dev/null
     big=$(unzip -l "$BATS_TEST_TMPDIR"/hl/*.whl | awk '$4 ~ /\.so$/ { print $1 }')

@@ -6,6 +6,9 @@
 
 load ../lib/lab
 
+# the scenarios of this tree, wherever the linklab under test was built
+export LINKLAB_SCENARIOS=${LINKLAB_SCENARIOS:-$LAB_TOP/bench/scenarios}
+
 # scenario NAME [ARGS...]: runs it and checks its row of the JSON table
 scenario() {
     local name=$1
