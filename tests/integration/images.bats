@@ -33,9 +33,13 @@ teardown() {
     return 0
 }
 
-# Loop devices and mounts of the whole machine (this mount namespace).
+# Loop devices are global: only those backed by this bats run's files or
+# the default lab root count (another job's come and go); the mounts are
+# this run's private namespace's.
 machine_state() {
-    { losetup --list --noheadings --raw --output NAME,BACK-FILE | sort; findmnt -rn -o TARGET,SOURCE | sort; }
+    losetup --list --noheadings --raw --output NAME,BACK-FILE |
+        awk -v run="$BATS_RUN_TMPDIR/" 'index($2, run) == 1 || index($2, "/var/lib/linklab/") == 1' | sort
+    findmnt -rn -o TARGET,SOURCE | sort
 }
 
 # What the lab still holds under this test's root.
