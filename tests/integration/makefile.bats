@@ -11,7 +11,7 @@ setup() {
         skip "the front door is checked once, in the normal build (this is $LINKLAB_VARIANT)"
     command -v pkg-config >/dev/null || skip "pkg-config is not installed"
     # a directory that nobody (uid 65534) can use too
-    W=$(mktemp -d /var/tmp/linklab-front.XXXXXX)
+    W=$(mktemp -d "${TMPDIR:-/var/tmp}/linklab-front.XXXXXX")
     chmod 755 "$W"
     mkdir "$W/pc"
     # the stand-in deps: the libraries' .pc files appear only when it runs
