@@ -8,8 +8,15 @@
 # its one fatal line on stderr, which becomes make's one error line. DEPS
 # names the deps command (tests give a stand-in); sub-makes do not repeat it.
 DEPS    ?= scripts/deps
-front_goals := $(filter-out clean deps,$(or $(MAKECMDGOALS),all))
+front_goals := $(filter-out clean,$(or $(MAKECMDGOALS),all))
 ifneq ($(front_goals),)
+# goals that make loop devices and mounts: say so before building anything
+root_goals := $(filter lab bench,$(front_goals))
+ifneq ($(root_goals),)
+ifneq ($(shell id -u),0)
+$(error make $(firstword $(root_goals)) needs root (it makes loop devices and mounts): run sudo make $(firstword $(root_goals)))
+endif
+endif
 ifndef LINKLAB_DEPS_DONE
 ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
 # plain `make` needs only the build packages; every other goal needs all
@@ -26,10 +33,10 @@ CC      ?= cc
 # the libraries, asked of pkg-config only now that deps has run; a library
 # it cannot find is one line naming it, never a linker error
 PKGS    := libarchive libcrypto jansson libutf8proc fuse3
-ifneq ($(front_goals),)
+ifneq ($(filter-out deps,$(front_goals)),)
 pkgs_missing := $(strip $(foreach p,$(PKGS) $(if $(filter-out all,$(front_goals)),cmocka),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
 ifneq ($(pkgs_missing),)
-$(error pkg-config finds no $(pkgs_missing); install the Debian packages with: sudo make deps)
+$(error pkg-config finds no $(pkgs_missing) (searching $(or $(PKG_CONFIG_LIBDIR),$(shell pkg-config --variable pc_path pkg-config 2>/dev/null))$(if $(PKG_CONFIG_PATH), and $(PKG_CONFIG_PATH))); scripts/deps found their Debian packages installed, so look at pkg-config's search path)
 endif
 endif
 PKG_CFLAGS  := $(shell pkg-config --cflags libarchive libcrypto jansson libutf8proc 2>/dev/null)
@@ -44,6 +51,13 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -pthread -MM
 LDLIBS  := $(PKG_LIBS) -pthread -lm
 
 BUILD   ?= build
+# `make clean all` (also with -j): clean before make looks at any file, or it
+# would build on what it saw before clean removed it
+ifneq ($(filter clean,$(MAKECMDGOALS)),)
+ifneq ($(filter-out clean,$(MAKECMDGOALS)),)
+$(shell rm -rf $(BUILD))
+endif
+endif
 MAIN_SRC := lab/main.c
 CMD_SRC  := $(wildcard lab/cmd_*.c)
 LIB_SRC  := $(filter-out $(MAIN_SRC) $(CMD_SRC),$(wildcard lab/*.c))
@@ -116,9 +130,10 @@ bench: all
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(LABFS_OBJ:.o=.d)
 
+# deps ran while make read this file
 .PHONY: deps clean
-deps:
-	$(DEPS) all
+deps: ; @:
 
+# the npm tools (.tools) stay: they are pinned downloads, not build output
 clean:
-	rm -rf build
+	rm -rf $(BUILD)

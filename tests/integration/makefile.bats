@@ -65,13 +65,17 @@ front_make() {
     grep -qF "\"command\":\"$W/build/linklab install" "$W"/run/cells/*/cell.json
 }
 
-# nobody_make VAR=VALUE...: the real Makefile's `make all` as nobody, with
-# the real scripts/deps, in an environment of VAR=VALUE
+# nobody_make [VAR=VALUE...] [-- GOAL...]: the real Makefile as nobody (goal
+# all unless given), with the real scripts/deps, in an environment of
+# VAR=VALUE
 nobody_make() {
+    local vars=() goals=(all)
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do vars+=("$1"); shift; done
+    [ $# -eq 0 ] || { shift; goals=("$@"); }
     chmod 777 "$W"
     run setpriv --reuid=65534 --regid=65534 --clear-groups \
-        env -u LINKLAB_DEPS_DONE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$@" \
-        make -s -C "$LAB_TOP" --no-print-directory BUILD="$W/build" all
+        env -u LINKLAB_DEPS_DONE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "${vars[@]}" \
+        make -s -C "$LAB_TOP" --no-print-directory BUILD="$W/build" "${goals[@]}"
     echo "$output"
 }
 
@@ -81,7 +85,7 @@ nobody_make() {
     nobody_make PKG_CONFIG_LIBDIR="$W/pc"
     [ "$status" -eq 2 ]
     [ "${#lines[@]}" -eq 1 ]
-    [[ "$output" == *"pkg-config finds no libarchive libcrypto jansson libutf8proc fuse3; install the Debian packages with: sudo make deps"* ]]
+    [[ "$output" == *"pkg-config finds no libarchive libcrypto jansson libutf8proc fuse3 (searching $W/pc); scripts/deps found their Debian packages installed, so look at pkg-config's search path"* ]]
     [ ! -e "$W/build/linklab" ]
 }
 
@@ -92,4 +96,32 @@ nobody_make() {
     [ "$status" -eq 2 ]
     [ "${#lines[@]}" -eq 1 ]
     [[ "$output" == *"missing Debian packages: linklab-no-such-package; install them with: sudo make deps"* ]]
+    # make deps says the same, in one line too
+    nobody_make LINKLAB_PACKAGES="$W/packages" -- deps
+    [ "$status" -eq 2 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"missing Debian packages: linklab-no-such-package; install them with: sudo make deps"* ]]
+}
+
+@test "make lab and make bench without root: one line before anything is built, exit 2" {
+    need_root
+    for goal in lab bench; do
+        nobody_make -- "$goal"
+        [ "$status" -eq 2 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"make $goal needs root (it makes loop devices and mounts): run sudo make $goal"* ]]
+        [ ! -e "$W/build" ]
+    done
+}
+
+@test "make clean all, also with -j2: clean is done before anything is built" {
+    run front_make all
+    [ "$status" -eq 0 ]
+    for i in 1 2 3; do
+        run front_make -j2 clean all
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ -x "$W/build/linklab" ]
+        [ -x "$W/build/labfs" ]
+    done
 }
