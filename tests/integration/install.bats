@@ -308,7 +308,7 @@ EOF
     w=$(echo "$BATS_TEST_TMPDIR"/tinylike1-*.whl)
     "$LINKLAB" unpack --cache "$BTRFS/c-warm" "$w" >/dev/null
     # LeakSanitizer cannot run under ptrace; leaks are checked in every other test
-    ASAN_OPTIONS=detect_leaks=0 run strace -f -e trace=openat -o "$BATS_TEST_TMPDIR/trace" "$LINKLAB" install --mode hardlink \
+    ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 run strace -f -e trace=openat -o "$BATS_TEST_TMPDIR/trace" "$LINKLAB" install --mode hardlink \
         --cache "$BTRFS/c-warm" --target "$BTRFS/t-warm" "$w"
     [ "$status" -eq 0 ]
     # the trace works: it shows the install reading the cache's index

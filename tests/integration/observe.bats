@@ -173,10 +173,10 @@ mode tinylike1/sub000/mod00003.py" ]
     W=$(debian_wheel wheel)
     rm -rf "$BTRFS/tr1" "$BTRFS/tr2"
     # the traced linklab runs under ptrace, where LeakSanitizer cannot work
-    ASAN_OPTIONS=detect_leaks=0 run "$LINKLAB" observe --target "$BTRFS/tr1" --source "$BTRFS/cache" --json "$BATS_TEST_TMPDIR/t1.json" \
+    ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 run "$LINKLAB" observe --target "$BTRFS/tr1" --source "$BTRFS/cache" --json "$BATS_TEST_TMPDIR/t1.json" \
         --trace -- "$LINKLAB" install --quiet --mode clone --cache "$BTRFS/cache" --target "$BTRFS/tr1" "$W"
     [ "$status" -eq 0 ]
-    ASAN_OPTIONS=detect_leaks=0 run "$LINKLAB" observe --target "$BTRFS/tr2" --source "$BTRFS/cache" --json "$BATS_TEST_TMPDIR/t2.json" \
+    ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 run "$LINKLAB" observe --target "$BTRFS/tr2" --source "$BTRFS/cache" --json "$BATS_TEST_TMPDIR/t2.json" \
         --trace -- "$LINKLAB" install --quiet --mode copy --copy-method copy_file_range \
         --cache "$BTRFS/cache" --target "$BTRFS/tr2" "$W"
     [ "$status" -eq 0 ]

@@ -50,10 +50,55 @@ account() {
     [ "$(account 0 $'1..1\nok 1 a\n1..2\nok 1 b')" = "2 1 0" ]
 }
 
-@test "one_check: status 3 is a skip that says why; other failures fail" {
-    run bash -c '. "$1"; one_check lint sh -c "echo tool missing; exit 3"; one_check other false; echo "$passed $failed $skipped"' _ \
-        "$LAB_TOP/tests/lib/tap.bash"
+@test "one_check: the skip status it is given is a skip that says why; any other failure fails" {
+    run bash -c '. "$1"
+        one_check --skip-status 3 lint sh -c "echo tool missing; exit 3"
+        one_check shellcheck sh -c "echo bad flag; exit 3"
+        one_check other false
+        echo "$passed $failed $skipped"' _ "$LAB_TOP/tests/lib/tap.bash"
+    echo "$output"
     [ "${lines[0]}" = "ok - lint # SKIP tool missing" ]
-    [ "${lines[1]}" = "not ok - other" ]
-    [ "${lines[-1]}" = "0 1 1" ]
+    [ "${lines[1]}" = "bad flag" ]
+    [ "${lines[2]}" = "not ok - shellcheck" ]
+    [ "${lines[3]}" = "not ok - other" ]
+    [ "${lines[-1]}" = "0 2 1" ]
+}
+
+# lint FILE-TEXT: tests/lib/lint-bats over a bats file of that text
+lint() {
+    printf '%s\n' "$1" >"$BATS_TEST_TMPDIR/x.bats"
+    run "$LAB_TOP/tests/lib/lint-bats" "$BATS_TEST_TMPDIR/x.bats"
+    echo "$output"
+}
+
+@test "lint-bats: every form of a check bats ignores is found" {
+    for bad in '! grep -q x f' 'if true; then ! true; fi' '[ 1 -eq 2 ] && [ 2 -eq 2 ]' \
+        '[ -e /nonexistent ] && grep -q x f' 'test 1 -eq 2 && test 2 -eq 2' $'[ 1 -eq 2 ] &&\n    [ 2 -eq 2 ]' \
+        'x=1; ! false'; do
+        lint "@test x {
+    $bad
+}"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"x.bats:2: "* ]]
+    done
+}
+
+@test "lint-bats: checks that can fail, conditions, heredocs and strings are left alone" {
+    lint '@test x {
+    run ! true
+    refute grep -q x f
+    [ "$a" != "!" ]
+    [[ -n "$a" && -n "$b" ]]
+    x=$(cd /tmp && ls)
+    [ -s f ] && break
+    if [ -n "$a" ] && [ -n "$b" ]; then :; fi
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done
+    [ -n "$a" ] && [ -n "$b" ] || return 1
+    sh -c "a &&
+        ! b"
+    cat <<TXT
+! not code && more
+TXT
+}'
+    [ "$status" -eq 0 ]
 }
