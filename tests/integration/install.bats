@@ -6,7 +6,7 @@
 load ../lib/lab
 
 setup_file() {
-    need_root
+    lab_have root || return 0 # setup skips each test, saying why
     export BTRFS TMPFS WHEELS
     BTRFS=$(lab_fs_mount btrfs btrfs)
     TMPFS=$(lab_fs_mount tmpfs tmpfs)

@@ -6,8 +6,7 @@
 load ../lib/lab
 
 setup_file() {
-    need_root
-    [ -c /dev/fuse ] || skip "no /dev/fuse: FUSE is not available"
+    lab_have root fuse || return 0 # setup skips each test, saying why
     export BTRFS TMPFS APFS WHEELS
     BTRFS=$(lab_fs_mount btrfs btrfs)
     TMPFS=$(lab_fs_mount tmpfs tmpfs)
@@ -22,7 +21,7 @@ teardown_file() {
 
 setup() {
     need_root
-    [ -c /dev/fuse ] || skip "no /dev/fuse: FUSE is not available"
+    need_fuse
 }
 
 # What a test started through scripts/images (only under its own

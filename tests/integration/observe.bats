@@ -7,7 +7,7 @@
 load ../lib/lab
 
 setup_file() {
-    need_root
+    lab_have root || return 0 # setup skips each test, saying why
     export BTRFS XFS EXT4 TMPFS WHEELS
     BTRFS=$(lab_fs_mount btrfs btrfs)
     XFS=$(lab_fs_mount xfs xfs)

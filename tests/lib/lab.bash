@@ -7,8 +7,27 @@ LINKLAB=${LINKLAB:-$LAB_TOP/build/linklab}
 export DEBIAN_WHEELS
 DEBIAN_WHEELS=(/usr/share/python-wheels/pip-*.whl /usr/share/python-wheels/setuptools-*.whl /usr/share/python-wheels/wheel-*.whl)
 
+# lab_have root|fuse...: whether this machine has what a test file needs.
+# setup_file calls it and makes nothing when it cannot (`lab_have root ||
+# return 0`): a skip in setup_file fails the whole file in bats 1.8.2;
+# setup() then skips each test, saying why (need_root, need_fuse).
+lab_have() {
+    local w
+    for w in "$@"; do
+        case $w in
+        root) [ "$(id -u)" -eq 0 ] || return 1 ;;
+        fuse) [ -c /dev/fuse ] || return 1 ;;
+        *) echo "lab_have: unknown need $w" >&2; return 2 ;;
+        esac
+    done
+}
+
 need_root() {
-    [ "$(id -u)" -eq 0 ] || skip "needs root for loop devices and mounts"
+    lab_have root || skip "needs root for loop devices and mounts"
+}
+
+need_fuse() {
+    lab_have fuse || skip "no /dev/fuse: FUSE is not available"
 }
 
 # refute CMD [ARG...]: fails (status 1, naming CMD) when CMD succeeds, as git's
