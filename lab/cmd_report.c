@@ -119,7 +119,7 @@ int cmd_report(int argc, char **argv)
         rc |= report_write_junit(&r, junit);
     report_plot(&r, dir);
     report_print_table(&r);
-    if (rc != 0 || r.fail > 0 || r.regressions > 0)
+    if (rc != 0 || !report_passed(&r))
         status = LAB_EXIT_FAIL;
 done:
     free(first);

@@ -69,6 +69,9 @@ void report_free(struct report *r);
 
 /* report_judge.c: expectations, ratios, flags, regressions, verdicts */
 void report_judge(struct report *r);
+/* the sign-off's verdict: no expectation failed, nothing regressed, and at
+ * least one cell ran and passed (a matrix of not-run cells proves nothing) */
+bool report_passed(const struct report *r);
 /* "same-btrfs.linklab.clone.real" or "MACHINE:..." when runs come from several machines */
 const char *cell_label(const struct report *r, const struct cell *c, char *buf, size_t len);
 

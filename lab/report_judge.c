@@ -214,3 +214,8 @@ void report_judge(struct report *r)
         r->regressions += c->regression;
     }
 }
+
+bool report_passed(const struct report *r)
+{
+    return r->fail == 0 && r->regressions == 0 && r->pass > 0;
+}

@@ -77,7 +77,7 @@ int report_write_md(const struct report *r, const char *path)
     FILE *f = open_out(path);
     if (!f)
         return -1;
-    bool ok = r->fail == 0 && r->regressions == 0;
+    bool ok = report_passed(r);
     fprintf(f, "# linklab sign-off: %s\n\n", ok ? "PASS" : "FAIL");
     fprintf(f, "%zu cells: %d pass, %d fail, %d not run; %d regressions.\n\n", r->ncells, r->pass,
             r->fail, r->notrun, r->regressions);
@@ -221,7 +221,7 @@ int report_write_json(const struct report *r, const char *path)
     for (size_t i = 0; i < r->ncells; i++)
         json_array_append_new(cells, cell_json(r, &r->cells[i]));
     json_t *doc = json_pack("{s:i,s:s,s:{s:I,s:i,s:i,s:i,s:i},s:o,s:o}", "schema", REPORT_SCHEMA, "verdict",
-                            r->fail == 0 && r->regressions == 0 ? "pass" : "fail", "counts", "cells",
+                            report_passed(r) ? "pass" : "fail", "counts", "cells",
                             (json_int_t)r->ncells, "pass", r->pass, "fail", r->fail, "not_run", r->notrun,
                             "regressions", r->regressions, "runs", runs, "cells", cells);
     int rc = json_dump_file(doc, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
@@ -459,6 +459,6 @@ void report_print_table(const struct report *r)
                strcmp(c->verdict, "fail") == 0 ? "FAIL" : c->verdict, med, rc,
                c->regression ? "REGRESSION " : "", note);
     }
-    printf("sign-off: %s (%d pass, %d fail, %d not run, %d regressions)\n",
-           r->fail == 0 && r->regressions == 0 ? "PASS" : "FAIL", r->pass, r->fail, r->notrun, r->regressions);
+    printf("sign-off: %s (%d pass, %d fail, %d not run, %d regressions)%s\n", report_passed(r) ? "PASS" : "FAIL",
+           r->pass, r->fail, r->notrun, r->regressions, r->pass == 0 ? ": no cell ran and passed" : "");
 }

@@ -86,3 +86,48 @@ PY
     [ -s "$BATS_TEST_TMPDIR/run/cells/001-same-btrfs.linklab.clone.tiny/cell.json" ]
     assert_nothing_held
 }
+
+@test "bench/run: a typo in a definition is a usage error before anything runs; a used --out is refused" {
+    for cell in "same-tmpfs nosuchsubject copy" "cross-btrfs-nosuch linklab copy" "same-nosuch linklab copy"; do
+        printf 'runs 1\ncorpus tiny\ncell %s class=copied\n' "$cell" >"$BATS_TEST_TMPDIR/typo.conf"
+        run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/typo.conf" --out "$BATS_TEST_TMPDIR/typo"
+        echo "$output"
+        [ "$status" -eq 2 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"typo.conf:3: "*"nosuch"* ]]
+        [ ! -e "$BATS_TEST_TMPDIR/typo" ]
+    done
+    mkdir -p "$BATS_TEST_TMPDIR/used/cells/001-old"
+    run "$LAB_TOP/bench/run" "$LAB_TOP/tests/fixtures/bench/one.conf" --out "$BATS_TEST_TMPDIR/used"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"used exists and is not empty: give --out a new directory"* ]]
+}
+
+@test "bench/run: an observer that fails fails its cell; a run where nothing ran and passed is no PASS" {
+    bin=$BATS_TEST_TMPDIR/bin
+    mkdir -p "$bin"
+    # a linklab whose observer crashes after writing its JSON (as a
+    # sanitizer report at exit would)
+    cat >"$bin/linklab" <<SH
+#!/bin/sh
+if [ "\$1" = observe ]; then "$LINKLAB" "\$@"; exit 86; fi
+exec "$LINKLAB" "\$@"
+SH
+    chmod +x "$bin/linklab"
+    run env LINKLAB="$bin/linklab" "$LAB_TOP/bench/run" "$LAB_TOP/tests/fixtures/bench/one.conf" --out "$BATS_TEST_TMPDIR/crash"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"linklab observe failed (exit 86"* ]]
+    [[ "$output" == *"same-tmpfs.linklab.copy.tiny"*"FAIL"* ]]
+    [ ! -e "$BATS_TEST_TMPDIR"/crash/cells/*/observe.json ]
+    python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["cells"][0]
+assert any(e["expect"] == "observed" and not e["pass"] for e in c["expectations"]), c' "$BATS_TEST_TMPDIR/crash/results.json"
+    # a matrix whose only cell cannot run here proves nothing
+    printf 'runs 1\ncorpus tiny\ncell same-xfs-ci linklab copy class=copied\n' >"$BATS_TEST_TMPDIR/none.conf"
+    run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/none.conf" --out "$BATS_TEST_TMPDIR/none"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "${lines[-1]}" == "sign-off: FAIL (0 pass, 0 fail, 1 not run, 0 regressions): no cell ran and passed" ]]
+    assert_nothing_held
+}

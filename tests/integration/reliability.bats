@@ -78,3 +78,52 @@ PY
     echo "$output"
     [ "$status" -eq 0 ]
 }
+
+# survived_of JSON NAME: "tried survived" of a scenario's row
+survived_of() {
+    python3 -c 'import json, sys
+r = {r["scenario"]: r for r in json.load(open(sys.argv[1]))["scenarios"]}[sys.argv[2]]
+print(r["tried"], r["survived"])' "$1" "$2"
+}
+
+@test "the scenarios fail what they cannot show: an incomplete tree, an unmeasurable loss, a fault that never fired" {
+    need_root
+    [ -c /dev/fuse ] || skip "no /dev/fuse"
+    bin=$BATS_TEST_TMPDIR/bin
+    mkdir -p "$bin"
+    # an installer that loses no byte but leaves an incomplete tree: its
+    # empty files gone and its exec bits off
+    cat >"$bin/lossy" <<SH
+#!/bin/sh
+"$LINKLAB" install --quiet --mode "\$1" --cache "\$2" --target "\$3" "\$4" || exit
+find "\$3" -type f -empty -delete
+find "\$3" -type f -exec chmod a-x {} +
+SH
+    # a linklab whose observer crashes (as under a sanitizer report)
+    cat >"$bin/linklab" <<SH
+#!/bin/sh
+[ "\$1" = observe ] && exit 86
+exec "$LINKLAB" "\$@"
+SH
+    # a labfs that mounts but drops every fail= rule
+    cat >"$bin/labfs" <<'SH'
+#!/bin/bash
+args=()
+for a in "$@"; do args+=("$(sed -E 's/,?fail=[^,]*//g; s/^,//' <<<"$a")"); done
+exec "$REAL_LABFS" "${args[@]}"
+SH
+    chmod +x "$bin"/*
+    run "$LINKLAB" scenario run hostile --installer "$bin/lossy {mode} {cache} {target} {wheels}" --json "$BATS_TEST_TMPDIR/a.json"
+    [ "$status" -eq 1 ]
+    [ "$(survived_of "$BATS_TEST_TMPDIR/a.json" hostile)" = "15 0" ]
+    [[ "$output" == *"is not complete: missing "* ]]
+    run env LINKLAB="$bin/linklab" "$LAB_TOP/bench/scenarios" run hostile --json "$BATS_TEST_TMPDIR/b.json"
+    [ "$status" -eq 1 ]
+    [ "$(survived_of "$BATS_TEST_TMPDIR/b.json" hostile)" = "15 0" ]
+    [[ "$output" == *"could not measure the bytes lost"*"observe exit 86"* ]]
+    run env LABFS="$bin/labfs" REAL_LABFS="$LABFS" "$LAB_TOP/bench/scenarios" run faults --json "$BATS_TEST_TMPDIR/c.json"
+    [ "$status" -eq 1 ]
+    # the six fail= cases fail; the four maxlinks cases have no rule to drop
+    [ "$(survived_of "$BATS_TEST_TMPDIR/c.json" faults)" = "10 4" ]
+    [[ "$output" == *"the fault never fired"* ]]
+}
