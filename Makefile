@@ -11,7 +11,7 @@ DEPS    ?= scripts/deps
 front_goals := $(filter-out clean,$(or $(MAKECMDGOALS),all))
 ifneq ($(front_goals),)
 # goals that make loop devices and mounts: say so before building anything
-root_goals := $(filter lab bench,$(front_goals))
+root_goals := $(filter lab bench check check-asan,$(front_goals))
 ifneq ($(root_goals),)
 ifneq ($(shell id -u),0)
 $(error make $(firstword $(root_goals)) needs root (it makes loop devices and mounts): run sudo make $(firstword $(root_goals)))
@@ -134,6 +134,11 @@ bench: all
 .PHONY: deps clean
 deps: ; @:
 
-# the npm tools (.tools) stay: they are pinned downloads, not build output
+# the npm tools (.tools) stay: they are pinned downloads, not build output;
+# with other goals, clean was done while make read this file (see BUILD)
 clean:
+ifeq ($(filter-out clean,$(MAKECMDGOALS)),)
 	rm -rf $(BUILD)
+else
+	@:
+endif

@@ -16,6 +16,8 @@ struct run_info {
     json_t *run;    /* run.json */
     json_t *images; /* images.json: scripts/images status --json */
     const char *machine;
+    long cells_planned; /* run.json's cells_planned; -1 when the run does not say */
+    long cells_found;   /* cells with a cell.json in the run directory */
 };
 
 struct exp_result {
@@ -60,6 +62,7 @@ struct report {
     double threshold; /* regression: slower by more than this fraction ... */
     double noise_k;   /* ... and by more than k x the combined standard deviation */
     int pass, fail, notrun, regressions;
+    long cells_missing; /* planned by the runs but never run (an interrupted run) */
     bool multi_machine;
 };
 
@@ -69,8 +72,9 @@ void report_free(struct report *r);
 
 /* report_judge.c: expectations, ratios, flags, regressions, verdicts */
 void report_judge(struct report *r);
-/* the sign-off's verdict: no expectation failed, nothing regressed, and at
- * least one cell ran and passed (a matrix of not-run cells proves nothing) */
+/* the sign-off's verdict: no expectation failed, nothing regressed, every
+ * planned cell is there (an interrupted run is no sign-off), and at least one
+ * cell ran and passed (a matrix of not-run cells proves nothing) */
 bool report_passed(const struct report *r);
 /* "same-btrfs.linklab.clone.real" or "MACHINE:..." when runs come from several machines */
 const char *cell_label(const struct report *r, const struct cell *c, char *buf, size_t len);

@@ -203,6 +203,9 @@ void report_judge(struct report *r)
         judge_cell(&r->cells[i]);
     ratios(r);
     regressions(r);
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].cells_planned > r->runs[i].cells_found)
+            r->cells_missing += r->runs[i].cells_planned - r->runs[i].cells_found;
     for (size_t i = 0; i < r->ncells; i++) {
         const struct cell *c = &r->cells[i];
         if (strcmp(c->verdict, "pass") == 0)
@@ -217,5 +220,5 @@ void report_judge(struct report *r)
 
 bool report_passed(const struct report *r)
 {
-    return r->fail == 0 && r->regressions == 0 && r->pass > 0;
+    return r->fail == 0 && r->regressions == 0 && r->cells_missing == 0 && r->pass > 0;
 }

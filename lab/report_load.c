@@ -139,6 +139,9 @@ int report_load_run(const char *dir, struct run_info *run, struct cell **cells, 
         return -1;
     run->images = load_json(dir, "images.json", false);
     run->machine = str_of(run->run, "machine");
+    json_t *planned = json_object_get(run->run, "cells_planned");
+    run->cells_planned = json_is_integer(planned) ? (long)json_integer_value(planned) : -1;
+    size_t before = *ncells;
     char *cdir = xasprintf("%s/cells", dir);
     DIR *d = opendir(cdir);
     if (!d) {
@@ -191,6 +194,7 @@ int report_load_run(const char *dir, struct run_info *run, struct cell **cells, 
     }
     free(names);
     free(cdir);
+    run->cells_found = (long)(*ncells - before);
     return rc;
 }
 

@@ -81,6 +81,8 @@ int report_write_md(const struct report *r, const char *path)
     fprintf(f, "# linklab sign-off: %s\n\n", ok ? "PASS" : "FAIL");
     fprintf(f, "%zu cells: %d pass, %d fail, %d not run; %d regressions.\n\n", r->ncells, r->pass,
             r->fail, r->notrun, r->regressions);
+    if (r->cells_missing > 0)
+        fprintf(f, "**%ld planned cells never ran** (an interrupted run): no sign-off.\n\n", r->cells_missing);
     for (int i = 0; i < r->nruns; i++) {
         json_t *run = r->runs[i].run;
         fprintf(f, "- run `%s` on **%s**: %s, kernel %s, %lld CPUs, %s, %s; definition `%s` (sha256 %.12s), "
@@ -220,10 +222,11 @@ int report_write_json(const struct report *r, const char *path)
     }
     for (size_t i = 0; i < r->ncells; i++)
         json_array_append_new(cells, cell_json(r, &r->cells[i]));
-    json_t *doc = json_pack("{s:i,s:s,s:{s:I,s:i,s:i,s:i,s:i},s:o,s:o}", "schema", REPORT_SCHEMA, "verdict",
+    json_t *doc = json_pack("{s:i,s:s,s:{s:I,s:i,s:i,s:i,s:i,s:I},s:o,s:o}", "schema", REPORT_SCHEMA, "verdict",
                             report_passed(r) ? "pass" : "fail", "counts", "cells",
                             (json_int_t)r->ncells, "pass", r->pass, "fail", r->fail, "not_run", r->notrun,
-                            "regressions", r->regressions, "runs", runs, "cells", cells);
+                            "regressions", r->regressions, "never_ran", (json_int_t)r->cells_missing, "runs", runs,
+                            "cells", cells);
     int rc = json_dump_file(doc, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(doc);
     if (rc != 0)
@@ -459,6 +462,11 @@ void report_print_table(const struct report *r)
                strcmp(c->verdict, "fail") == 0 ? "FAIL" : c->verdict, med, rc,
                c->regression ? "REGRESSION " : "", note);
     }
+    char why[128] = "";
+    if (r->cells_missing > 0)
+        snprintf(why, sizeof why, ": %ld planned cells never ran (an interrupted run)", r->cells_missing);
+    else if (r->pass == 0)
+        snprintf(why, sizeof why, ": no cell ran and passed");
     printf("sign-off: %s (%d pass, %d fail, %d not run, %d regressions)%s\n", report_passed(r) ? "PASS" : "FAIL",
-           r->pass, r->fail, r->notrun, r->regressions, r->pass == 0 ? ": no cell ran and passed" : "");
+           r->pass, r->fail, r->notrun, r->regressions, why);
 }

@@ -84,6 +84,13 @@ PY
     [ "$n" -ge 2 ]
     [ "$n" -lt 7 ]
     [ -s "$BATS_TEST_TMPDIR/run/cells/001-same-btrfs.linklab.clone.tiny/cell.json" ]
+    # the message counts the cells that finished
+    grep -q "interrupted after $n of 7 cells" "$BATS_TEST_TMPDIR/log"
+    # a report of an interrupted run is no sign-off, however its cells did
+    run "$LINKLAB" report "$BATS_TEST_TMPDIR/run"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "${lines[-1]}" == "sign-off: FAIL ($n pass, 0 fail, 0 not run, 0 regressions): $((7 - n)) planned cells never ran (an interrupted run)" ]]
     assert_nothing_held
 }
 

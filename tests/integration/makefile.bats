@@ -103,9 +103,9 @@ nobody_make() {
     [[ "$output" == *"missing Debian packages: linklab-no-such-package; install them with: sudo make deps"* ]]
 }
 
-@test "make lab and make bench without root: one line before anything is built, exit 2" {
+@test "make lab, bench and check without root: one line before anything is built, exit 2" {
     need_root
-    for goal in lab bench; do
+    for goal in lab bench check; do
         nobody_make -- "$goal"
         [ "$status" -eq 2 ]
         [ "${#lines[@]}" -eq 1 ]
