@@ -52,11 +52,10 @@ LDLIBS  := $(PKG_LIBS) -pthread -lm
 
 BUILD   ?= build
 # `make clean all` (also with -j): clean before make looks at any file, or it
-# would build on what it saw before clean removed it
-ifneq ($(filter clean,$(MAKECMDGOALS)),)
-ifneq ($(filter-out clean,$(MAKECMDGOALS)),)
+# would build on what it saw before clean removed it (not for make -n)
+clean_first := $(and $(filter clean,$(firstword $(MAKECMDGOALS))),$(filter-out clean,$(MAKECMDGOALS)),$(if $(findstring n,$(firstword -$(MAKEFLAGS))),,yes))
+ifneq ($(clean_first),)
 $(shell rm -rf $(BUILD))
-endif
 endif
 MAIN_SRC := lab/main.c
 CMD_SRC  := $(wildcard lab/cmd_*.c)
@@ -135,9 +134,9 @@ bench: all
 deps: ; @:
 
 # the npm tools (.tools) stay: they are pinned downloads, not build output;
-# with other goals, clean was done while make read this file (see BUILD)
+# first of several goals, clean was done while make read this file (see BUILD)
 clean:
-ifeq ($(filter-out clean,$(MAKECMDGOALS)),)
+ifeq ($(clean_first),)
 	rm -rf $(BUILD)
 else
 	@:

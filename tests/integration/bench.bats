@@ -107,7 +107,7 @@ PY
     mkdir -p "$BATS_TEST_TMPDIR/used/cells/001-old"
     run "$LAB_TOP/bench/run" "$LAB_TOP/tests/fixtures/bench/one.conf" --out "$BATS_TEST_TMPDIR/used"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"used exists and is not empty: give --out a new directory"* ]]
+    [[ "$output" == *"used holds an earlier run: give --out a new directory"* ]]
 }
 
 @test "bench/run: an observer that fails fails its cell; a run where nothing ran and passed is no PASS" {

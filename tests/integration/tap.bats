@@ -74,12 +74,22 @@ lint() {
 @test "lint-bats: every form of a check bats ignores is found" {
     for bad in '! grep -q x f' 'if true; then ! true; fi' '[ 1 -eq 2 ] && [ 2 -eq 2 ]' \
         '[ -e /nonexistent ] && grep -q x f' 'test 1 -eq 2 && test 2 -eq 2' $'[ 1 -eq 2 ] &&\n    [ 2 -eq 2 ]' \
-        'x=1; ! false'; do
+        'x=1; ! false' 'if true; then [ 1 = 2 ] && [ 2 = 2 ]; fi' 'while :; do [ 1 = 2 ] && [ 2 = 2 ]; break; done' \
+        '[ 1 = 2 ] && [ 2 = 2 ]; x=1 || true' '[ 1 = 2 ] && [ 2 = 2 ] || echo oops'; do
         lint "@test x {
     $bad
 }"
         [ "$status" -eq 1 ]
         [[ "$output" == *"x.bats:2: "* ]]
+    done
+    # what looks like a heredoc or a quote does not hide the lines after it
+    for opener in 'size=$((1 << n))' 'tr a b <<< hello' 'echo "x << y"' "x=\$'it\\'s'"; do
+        lint "@test x {
+    $opener
+    [ 1 = 2 ] && [ 2 = 2 ]
+}"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"x.bats:3: "* ]]
     done
 }
 
@@ -92,8 +102,12 @@ lint() {
     x=$(cd /tmp && ls)
     [ -s f ] && break
     if [ -n "$a" ] && [ -n "$b" ]; then :; fi
+    if [ -n "$a" ] \
+        && [ -n "$b" ]; then :; fi
     while [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done
     [ -n "$a" ] && [ -n "$b" ] || return 1
+    [ -n "$a" ] && [ "$a" = "$b" ] || { echo differs >&2; false; }
+    helper() { [ "$1" = a ] && [ "$2" = b ]; }
     sh -c "a &&
         ! b"
     cat <<TXT
