@@ -117,10 +117,12 @@ EOF
             killed=0
             for delay in 0.3 0.2 0.1 0.05 0.02 0.01 0; do
                 "$IMAGES" down --purge >/dev/null 2>&1 # so that up has mkfs work to be killed in
-                "$IMAGES" up btrfs xfs ext4 tmpfs >/dev/null 2>&1 3>&- &
+                # its own process group: up is a supervisor and a worker
+                # (scripts/lib/supervise.bash); a crash kills both
+                setsid "$IMAGES" up btrfs xfs ext4 tmpfs >/dev/null 2>&1 3>&- &
                 pid=$! UP_PID=$!
                 sleep "$delay"
-                if kill -KILL "$pid" 2>/dev/null; then killed=1; fi
+                if kill -KILL -- "-$pid" 2>/dev/null; then killed=1; fi
                 wait "$pid" || true
                 UP_PID=
                 [ "$killed" -eq 0 ] || break
@@ -149,16 +151,18 @@ EOF
         up_status=0
         wait "$pid" || up_status=$?
         UP_PID=""
-        # 0: up had finished before the signal; else it was interrupted (130:
-        # its trap undid the profile in progress; 143: the signal came before
-        # the trap was set; anything else is shown)
+        # 0: up had finished before the signal; 130: it stopped after the
+        # profile in progress; 143: the signal came before the supervisor's
+        # trap was set. Anything else (bash 5.2's "trap: unexpected EOF"
+        # when a trap runs inside a command substitution) fails.
         if [ "$up_status" -ne 0 ]; then
             interrupted=$((interrupted + 1))
             case $up_status in
             130 | 143) ;;
-            *) echo "up exited $up_status after SIGTERM at ${delay}s: $(cat "$BATS_TEST_TMPDIR/up.log")" ;;
+            *) echo "up exited $up_status after SIGTERM at ${delay}s: $(cat "$BATS_TEST_TMPDIR/up.log")" >&2; false ;;
             esac
         fi
+        [ -z "$(grep 'trap:' "$BATS_TEST_TMPDIR/up.log")" ]
         for p in btrfs xfs ext4; do
             loops=$(losetup -j "$LINKLAB_ROOT/images/$p.img" 2>/dev/null | wc -l)
             if mountpoint -q "$LINKLAB_ROOT/mnt/$p"; then
