@@ -57,17 +57,28 @@ clean_first := $(and $(filter clean,$(firstword $(MAKECMDGOALS))),$(filter-out c
 ifneq ($(clean_first),)
 $(shell rm -rf $(BUILD))
 endif
+# lab/: main.c, cmds/ (one file per subcommand), and one folder per
+# subsystem (common, format, engine, policy, observe, report, corpus) that
+# together make the library every binary links; labfs/ is its own daemon
 MAIN_SRC := lab/main.c
-CMD_SRC  := $(wildcard lab/cmd_*.c)
-LIB_SRC  := $(filter-out $(MAIN_SRC) $(CMD_SRC),$(wildcard lab/*.c))
-LIB_OBJ  := $(LIB_SRC:lab/%.c=$(BUILD)/%.o)
-CMD_OBJ  := $(CMD_SRC:lab/%.c=$(BUILD)/%.o) $(BUILD)/main.o
+CMD_SRC  := $(wildcard lab/cmds/*.c)
+LIB_DIRS := common format engine policy observe report corpus
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard lab/$(d)/*.c))
+OBJ      := $(BUILD)/obj
+LIB_OBJ  := $(LIB_SRC:lab/%.c=$(OBJ)/%.o)
+CMD_OBJ  := $(CMD_SRC:lab/%.c=$(OBJ)/%.o) $(OBJ)/main.o
 # labfs: its own binary; faults, names and clone need no FUSE and are unit-tested
 LABFS_SRC     := $(wildcard lab/labfs/*.c)
-LABFS_OBJ     := $(LABFS_SRC:lab/labfs/%.c=$(BUILD)/labfs.d/%.o)
-LABFS_LIB_OBJ := $(filter-out $(BUILD)/labfs.d/ops.o $(BUILD)/labfs.d/main.o,$(LABFS_OBJ))
+LABFS_OBJ     := $(LABFS_SRC:lab/%.c=$(OBJ)/%.o)
+LABFS_LIB_OBJ := $(filter-out $(OBJ)/labfs/ops.o $(OBJ)/labfs/main.o,$(LABFS_OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+# the reference installer's policies come from subjects/*.subject (one
+# registry for the C build and the bench scripts): scripts/gen-policies
+# turns their `policy` lines into the rows of lab/policy/policy.c's table
+SUBJECTS := $(sort $(wildcard subjects/*.subject))
+GEN      := $(BUILD)/gen
+ALL_CFLAGS += -Ilab -I$(GEN)
 
 .PHONY: all check check-asan check-clang unit lab bench
 
@@ -77,23 +88,26 @@ $(BUILD)/linklab: $(LIB_OBJ) $(CMD_OBJ)
 	@echo "  LD  $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: lab/%.c | $(BUILD)
-	@echo "  CC  $<"
-	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
-
-$(BUILD)/labfs: $(LABFS_OBJ) $(BUILD)/util.o
-	@echo "  LD  $@"
-	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(FUSE_LIBS)
-
-$(BUILD)/labfs.d/%.o: lab/labfs/%.c | $(BUILD)
+$(OBJ)/%.o: lab/%.c | $(BUILD)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
-	@$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) $(if $(filter lab/labfs/%,$<),$(FUSE_CFLAGS)) -c -o $@ $<
+
+$(OBJ)/policy/policy.o: $(GEN)/policies.inc
+
+$(GEN)/policies.inc: scripts/gen-policies $(SUBJECTS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"
+	@scripts/gen-policies $(SUBJECTS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/labfs: $(LABFS_OBJ) $(OBJ)/common/util.o
+	@echo "  LD  $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(FUSE_LIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ) $(LABFS_LIB_OBJ) | $(BUILD)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(ALL_CFLAGS) -Ilab -Ilab/labfs -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BUILD):
 	mkdir -p $(BUILD)

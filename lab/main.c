@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "util.h"
+#include "cmds/cmd.h"
+#include "common/util.h"
 
 #define LINKLAB_VERSION "0.1.0"
 

@@ -1,4 +1,4 @@
-#include "clone.h"
+#include "labfs/clone.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util.h"
+#include "common/util.h"
 
 static int clone_file(const char *src, const char *dst, mode_t mode)
 {

@@ -1,11 +1,11 @@
-#include "faults.h"
+#include "labfs/faults.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../splitmix.h"
+#include "common/splitmix.h"
 
 static const char *const op_names[FOP_COUNT] = {"clone", "link", "create", "write", "rename", "mkdir", "fsync"};
 

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "faults.h"
-#include "ops.h"
+#include "labfs/faults.h"
+#include "labfs/ops.h"
 
 struct opts {
     int casefold, normalize, dirclone, help;

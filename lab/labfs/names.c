@@ -1,4 +1,4 @@
-#include "names.h"
+#include "labfs/names.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "ops.h"
+#include "labfs/ops.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,9 +12,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "../labfs.h"
-#include "clone.h"
-#include "faults.h"
+#include "labfs/labfs.h"
+#include "labfs/clone.h"
+#include "labfs/faults.h"
 
 struct labfs_cfg labfs;
 

@@ -6,7 +6,7 @@
 #include <fuse.h>
 #include <stdbool.h>
 
-#include "names.h"
+#include "labfs/names.h"
 
 struct labfs_cfg {
     char *backing;    /* absolute path of the backing directory */

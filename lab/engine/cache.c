@@ -1,0 +1,344 @@
+#include "engine/cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/digest.h"
+#include "common/entryname.h"
+#include "common/util.h"
+#include "format/wheel.h"
+
+static const char *const cache_dirs[] = {"wheels", "manifests", "index", "tmp"};
+
+/* Removes unpacks left in tmp/ by processes that no longer run. */
+static void remove_stale_tmp(struct cache *c)
+{
+    char *tmp = xasprintf("%s/tmp", c->root);
+    DIR *d = opendir(tmp);
+    if (!d) {
+        free(tmp);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        /* names are KEY.PID.N */
+        char *last = strrchr(de->d_name, '.');
+        if (!last || last == de->d_name)
+            continue;
+        char *p = last - 1;
+        while (p > de->d_name && *p != '.')
+            p--;
+        if (process_gone(strtol(p + 1, NULL, 10))) {
+            char *path = xasprintf("%s/%s", tmp, de->d_name);
+            remove_tree(path);
+            free(path);
+        }
+    }
+    closedir(d);
+    free(tmp);
+}
+
+int cache_open(const char *root, struct cache *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    if (mkdirat_p(AT_FDCWD, root, 0755) != 0) {
+        snprintf(err, errlen, "cannot create cache directory %s: %s", root, strerror(errno));
+        return -1;
+    }
+    char *abs = realpath(root, NULL);
+    if (!abs) {
+        snprintf(err, errlen, "cache directory %s: %s", root, strerror(errno));
+        return -1;
+    }
+    c->root = abs;
+    c->fd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (c->fd < 0) {
+        snprintf(err, errlen, "cache directory %s: %s", abs, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof cache_dirs / sizeof cache_dirs[0]; i++) {
+        if (mkdirat(c->fd, cache_dirs[i], 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s/%s: %s", abs, cache_dirs[i], strerror(errno));
+            return -1;
+        }
+    }
+    remove_stale_tmp(c);
+    return 0;
+}
+
+void cache_close(struct cache *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c->root);
+    c->root = NULL;
+    c->fd = -1;
+}
+
+char *cache_entry_path(const struct cache *c, const char *key)
+{
+    return xasprintf("%s/wheels/%s", c->root, key);
+}
+
+/* index/ID: a digest of what identifies this wheel file as it is now. */
+static char *index_name(const struct stat *st)
+{
+    char id[256], hex[65];
+    int n = snprintf(id, sizeof id, "%llu:%llu:%lld:%lld.%09ld:%lld.%09ld",
+                     (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+                     (long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+                     (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+    sha256_hex(id, (size_t)n, hex);
+    return xasprintf("index/%.32s", hex);
+}
+
+static int entry_exists(const struct cache *c, const char *key)
+{
+    char *rel = xasprintf("wheels/%s", key);
+    struct stat st;
+    int ok = fstatat(c->fd, rel, &st, 0) == 0 && S_ISDIR(st.st_mode);
+    free(rel);
+    return ok;
+}
+
+static char *lookup_index(const struct cache *c, const char *iname)
+{
+    char *path = xasprintf("%s/%s", c->root, iname);
+    size_t len;
+    char *key = read_file(path, 4096, &len);
+    free(path);
+    if (!key)
+        return NULL;
+    while (len > 0 && (key[len - 1] == '\n'))
+        key[--len] = '\0';
+    if (len == 0 || strchr(key, '/') || key[0] == '.' || !entry_exists(c, key)) {
+        free(key);
+        return NULL;
+    }
+    return key;
+}
+
+static void store_index(const struct cache *c, const char *iname, const char *key)
+{
+    char *path = xasprintf("%s/%s", c->root, iname);
+    char *line = xasprintf("%s\n", key);
+    /* the index only saves time: failing to write it is not an error */
+    write_file_atomic(path, line, strlen(line), 0644);
+    free(line);
+    free(path);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Directory lines (explicit and implied parents, sorted so that parents
+ * come first) then file lines in archive order. */
+static char *manifest_text(const struct wheel_info *w, size_t *len)
+{
+    size_t cap = 16, nd = 0;
+    char **dirs = xmalloc(cap * sizeof *dirs);
+    for (size_t i = 0; i < w->n; i++) {
+        char *copy = xstrdup(w->entries[i].name);
+        if (!w->entries[i].is_dir) {
+            char *slash = strrchr(copy, '/');
+            if (!slash) {
+                free(copy);
+                continue;
+            }
+            *slash = '\0';
+        }
+        for (char *p = copy;; p++) {
+            if (*p == '/' || *p == '\0') {
+                char saved = *p;
+                *p = '\0';
+                if (nd == cap)
+                    dirs = xrealloc(dirs, (cap *= 2) * sizeof *dirs);
+                dirs[nd++] = xstrdup(copy);
+                *p = saved;
+                if (!saved)
+                    break;
+            }
+        }
+        free(copy);
+    }
+    sort_items(dirs, nd, sizeof *dirs, cmp_str);
+    size_t tcap = 4096, n = 0;
+    char *text = xmalloc(tcap);
+    for (size_t i = 0; i <= nd + w->n; i++) {
+        char line[ENTRYNAME_MAX + 64];
+        int ln;
+        if (i < nd) {
+            if (i > 0 && strcmp(dirs[i], dirs[i - 1]) == 0)
+                continue;
+            ln = snprintf(line, sizeof line, "d 755 0 %s\n", dirs[i]);
+        } else if (i < nd + w->n) {
+            const struct wheel_entry *e = &w->entries[i - nd];
+            if (e->is_dir)
+                continue;
+            ln = snprintf(line, sizeof line, "f %o %lld %s\n", e->mode, e->size, e->name);
+        } else {
+            break;
+        }
+        while (n + (size_t)ln + 1 > tcap)
+            text = xrealloc(text, tcap *= 2);
+        memcpy(text + n, line, (size_t)ln);
+        n += (size_t)ln;
+    }
+    text[n] = '\0';
+    for (size_t i = 0; i < nd; i++)
+        free(dirs[i]);
+    free(dirs);
+    *len = n;
+    return text;
+}
+
+static enum cache_result unpack_into_cache(struct cache *c, struct wheel_info *w, const char *key,
+                                           char *err, size_t errlen)
+{
+    static unsigned counter;
+    char *tmprel = xasprintf("tmp/%s.%ld.%u", key, (long)getpid(), counter++);
+    char *tmpabs = xasprintf("%s/%s", c->root, tmprel);
+    enum cache_result rc = CACHE_ERROR;
+    int dfd = -1;
+    if (mkdirat(c->fd, tmprel, 0755) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", tmpabs, strerror(errno));
+        goto out;
+    }
+    dfd = openat(c->fd, tmprel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", tmpabs, strerror(errno));
+        goto out;
+    }
+    if (wheel_extract(w, dfd, err, errlen) != 0)
+        goto out;
+    size_t mlen;
+    char *mtext = manifest_text(w, &mlen);
+    char *mpath = xasprintf("%s/manifests/%s", c->root, key);
+    int mrc = write_file_atomic(mpath, mtext, mlen, 0644);
+    int e = errno;
+    free(mtext);
+    if (mrc != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", mpath, strerror(e));
+        free(mpath);
+        goto out;
+    }
+    free(mpath);
+    char *final = xasprintf("wheels/%s", key);
+    if (renameat(c->fd, tmprel, c->fd, final) == 0) {
+        rc = CACHE_UNPACKED;
+    } else if (errno == EEXIST || errno == ENOTEMPTY) {
+        rc = CACHE_HIT; /* another process finished the same entry first */
+    } else {
+        snprintf(err, errlen, "cannot rename %s into the cache: %s", tmpabs, strerror(errno));
+    }
+    free(final);
+out:
+    if (dfd >= 0)
+        close(dfd);
+    if (rc != CACHE_UNPACKED)
+        remove_tree(tmpabs);
+    free(tmprel);
+    free(tmpabs);
+    return rc;
+}
+
+enum cache_result cache_ensure(struct cache *c, const char *wheel, char **key, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(wheel, &st) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return CACHE_ERROR;
+    }
+    char *iname = index_name(&st);
+    *key = lookup_index(c, iname);
+    if (*key) {
+        free(iname);
+        return CACHE_HIT;
+    }
+    struct wheel_info w;
+    if (wheel_scan(wheel, &w, err, errlen) != 0) {
+        wheel_free(&w);
+        free(iname);
+        return CACHE_ERROR;
+    }
+    char hex[65];
+    sha256_hex(w.record_text, w.record_len, hex);
+    *key = xasprintf("%.*s-%.16s", (int)(strlen(w.distinfo) - strlen(".dist-info")), w.distinfo, hex);
+    enum cache_result rc = CACHE_HIT;
+    if (!entry_exists(c, *key))
+        rc = unpack_into_cache(c, &w, *key, err, errlen);
+    if (rc != CACHE_ERROR)
+        store_index(c, iname, *key);
+    else {
+        free(*key);
+        *key = NULL;
+    }
+    wheel_free(&w);
+    free(iname);
+    return rc;
+}
+
+int cache_manifest_load(const struct cache *c, const char *key, struct manifest *m, char *err,
+                        size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    char *path = xasprintf("%s/manifests/%s", c->root, key);
+    size_t len;
+    m->buf = read_file(path, (size_t)1 << 30, &len);
+    if (!m->buf) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += m->buf[i] == '\n';
+    m->items = xmalloc((lines ? lines : 1) * sizeof *m->items);
+    char *p = m->buf;
+    while (*p) {
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        char type;
+        unsigned mode;
+        long long size;
+        int off = 0;
+        if (sscanf(p, "%c %o %lld %n", &type, &mode, &size, &off) != 3 || off == 0 ||
+            (type != 'd' && type != 'f')) {
+            snprintf(err, errlen, "%s: malformed line %zu", path, m->n + 1);
+            free(path);
+            manifest_free(m);
+            return -1;
+        }
+        m->items[m->n++] = (struct manifest_item){
+            .path = p + off, .mode = mode, .size = size, .is_dir = type == 'd'};
+        if (type == 'd')
+            m->ndirs++;
+        else
+            m->bytes += size;
+        p = nl + 1;
+    }
+    free(path);
+    return 0;
+}
+
+void manifest_free(struct manifest *m)
+{
+    free(m->items);
+    free(m->buf);
+    memset(m, 0, sizeof *m);
+}

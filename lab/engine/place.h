@@ -1,0 +1,46 @@
+/* place.h - placing one file from the cache into the target in one mode.
+ * Every function returns 0 or an errno value; none falls back by itself
+ * (that is fallback.c's job), and none ever writes into an existing
+ * target file: existing files are replaced by a temporary name and a
+ * rename, so a file hardlinked to the cache is never truncated. */
+#ifndef LAB_PLACE_H
+#define LAB_PLACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/fallback.h"
+
+enum copy_method { COPY_RW, COPY_SENDFILE, COPY_CFR, COPY_METHOD_COUNT };
+
+const char *copy_method_name(enum copy_method m);
+int copy_method_parse(const char *name);
+
+struct place_ctx {
+    int src_dirfd;        /* the cache entry's tree */
+    const char *src_root; /* its absolute path, for symlinks */
+    int tgt_dirfd;        /* the target directory */
+    enum copy_method copy_method;
+};
+
+/* Places rel in mode. With replace false the file is created at its
+ * final name and EEXIST is returned if something is there; with replace
+ * true it is made under a temporary name and renamed over the old one. */
+int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel, unsigned perm,
+               long long size, bool replace);
+
+/* Gives the cache file rel a fresh inode (copy beside it, rename over it),
+ * for a hardlink that hit the filesystem's link limit. */
+int place_reinode(const struct place_ctx *ctx, const char *rel, unsigned perm, long long size);
+
+/* The temporary name beside path ("DIR/.BASE.lltmp.PID.N") under which an
+ * existing file is replaced, and whether a name is one whose process is gone
+ * (left by a killed install, to be swept). */
+void place_temp_name(const char *path, char *out, size_t outlen);
+bool place_is_stale_temp(const char *name);
+
+/* Tries to reflink a whole directory, as uv 0.4 did on Linux (always fails
+ * there: FICLONE takes regular files only). */
+int place_clone_dir(int src_dirfd, int tgt_dirfd);
+
+#endif

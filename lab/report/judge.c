@@ -1,0 +1,224 @@
+/* report_judge.c - what the reporter concludes for each cell: its
+ * expectations, its ratios to the fastest cell and to cp, its flags, and
+ * whether it regressed against a baseline. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/fallback.h"
+#include "report/report.h"
+#include "common/util.h"
+
+const char *cell_label(const struct report *r, const struct cell *c, char *buf, size_t len)
+{
+    if (r->multi_machine)
+        snprintf(buf, len, "%s:%s", c->run->machine, c->id);
+    else
+        snprintf(buf, len, "%s", c->id);
+    return buf;
+}
+
+static int class_index(const char *name)
+{
+    for (int k = 0; k < CLS_COUNT; k++)
+        if (strcmp(obs_class_name((enum obs_class)k), name) == 0)
+            return k;
+    return -1;
+}
+
+/* the class a mode asks for */
+static int mode_class(const char *mode)
+{
+    switch (mode_parse(mode)) {
+    case MODE_CLONE: return CLS_CLONED;
+    case MODE_HARDLINK: return CLS_HARDLINKED;
+    case MODE_SYMLINK: return CLS_SYMLINKED;
+    case MODE_COPY: return CLS_COPIED;
+    default: return -1;
+    }
+}
+
+/* files whose class can be judged (not inline, not empty) */
+static long judged_files(const struct cell *c)
+{
+    long n = 0;
+    for (int k = 0; k < CLS_COUNT; k++)
+        if (k != CLS_INLINE && k != CLS_EMPTY)
+            n += c->classes[k];
+    return n;
+}
+
+static char *classes_text(const struct cell *c)
+{
+    char buf[512] = "";
+    size_t n = 0;
+    for (int k = 0; k < CLS_COUNT; k++)
+        if (c->classes[k])
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s %ld", n ? ", " : "",
+                                  obs_class_name((enum obs_class)k), c->classes[k]);
+    return xstrdup(n ? buf : "no files");
+}
+
+static void add_result(struct cell *c, const char *expr, bool pass, char *observed)
+{
+    c->results = xrealloc(c->results, (size_t)(c->nresults + 1) * sizeof *c->results);
+    c->results[c->nresults++] = (struct exp_result){xstrdup(expr), pass, observed};
+}
+
+static void judge_expectation(struct cell *c, const char *expr)
+{
+    const char *eq = strchr(expr, '=');
+    if (!eq) {
+        add_result(c, expr, false, xstrdup("not an expectation (want KEY=VALUE)"));
+        return;
+    }
+    size_t klen = (size_t)(eq - expr);
+    const char *val = eq + 1;
+    if (klen == 5 && strncmp(expr, "class", 5) == 0) {
+        bool negate = *val == '!';
+        int k = class_index(negate ? val + 1 : val);
+        if (k < 0) {
+            add_result(c, expr, false, xasprintf("unknown class %s", val));
+            return;
+        }
+        bool pass = negate ? c->classes[k] == 0
+                           : c->classes[k] > 0 && c->classes[k] == judged_files(c);
+        add_result(c, expr, pass, classes_text(c));
+    } else if (klen == 8 && strncmp(expr, "fallback", 8) == 0) {
+        int want = mode_class(c->mode);
+        bool fell = want >= 0 && judged_files(c) - c->classes[want] > 0;
+        bool pass = strcmp(val, "yes") == 0 ? fell : !fell;
+        char *ct = classes_text(c);
+        add_result(c, expr, pass, xasprintf("%s: %s", fell ? "fell back" : "no fallback", ct));
+        free(ct);
+    } else if (klen == 8 && strncmp(expr, "warnings", 8) == 0) {
+        add_result(c, expr, c->warnings == atoi(val), xasprintf("%d warning lines", c->warnings));
+    } else if (klen == 8 && strncmp(expr, "complete", 8) == 0) {
+        bool complete = c->missing + c->corrupt + c->mode_findings == 0;
+        add_result(c, expr, strcmp(val, "yes") == 0 ? complete : !complete,
+                   xasprintf("missing %ld, corrupt %ld, mode %ld", c->missing, c->corrupt, c->mode_findings));
+    } else if (klen == 4 && strncmp(expr, "exit", 4) == 0) {
+        add_result(c, expr, c->exit_code == atoi(val), xasprintf("exit %d", c->exit_code));
+    } else {
+        add_result(c, expr, false, xstrdup("unknown expectation"));
+    }
+}
+
+static void judge_cell(struct cell *c)
+{
+    if (strcmp(c->status, "run") != 0) {
+        c->verdict = "not-run";
+        return;
+    }
+    json_t *exps = json_object_get(c->def, "expectations");
+    bool has_exit = false;
+    for (size_t i = 0; i < json_array_size(exps); i++) {
+        const char *e = json_string_value(json_array_get(exps, i));
+        if (!e)
+            continue;
+        has_exit |= strncmp(e, "exit=", 5) == 0;
+        judge_expectation(c, e);
+    }
+    if (!has_exit)
+        judge_expectation(c, "exit=0");
+    if (!c->observed)
+        add_result(c, "observed", false, xstrdup("no observer output"));
+    if (!c->timed)
+        add_result(c, "timed", false, xasprintf("no successful timed run (%d failed)", c->failed_runs));
+    c->verdict = "pass";
+    for (int k = 0; k < c->nresults; k++)
+        if (!c->results[k].pass)
+            c->verdict = "fail";
+    /* flags: what a reader must not miss */
+    char flags[512] = "";
+    size_t n = 0;
+    long data_files = judged_files(c);
+    /* the silent kind: an announced fallback (a warning) is the honest case */
+    if (mode_parse(c->mode) == MODE_CLONE && c->observed && data_files > 0 && c->classes[CLS_CLONED] == 0 &&
+        c->warnings == 0)
+        n += (size_t)snprintf(flags + n, sizeof flags - n, "clone requested, nothing cloned, no warning");
+    if (c->claimed_clone >= 0 && c->observed &&
+        c->claimed_clone > c->classes[CLS_CLONED] + c->classes[CLS_INLINE] + c->classes[CLS_EMPTY])
+        n += (size_t)snprintf(flags + n, sizeof flags - n, "%sthe driver claims %ld cloned, the disk shows %ld",
+                              n ? "; " : "", c->claimed_clone, c->classes[CLS_CLONED]);
+    if (n)
+        c->flags = xstrdup(flags);
+}
+
+static bool same_group(const struct cell *a, const struct cell *b)
+{
+    return a->run->machine && b->run->machine && strcmp(a->run->machine, b->run->machine) == 0 &&
+           strcmp(a->layout, b->layout) == 0 && strcmp(a->corpus, b->corpus) == 0;
+}
+
+static void ratios(struct report *r)
+{
+    for (size_t i = 0; i < r->ncells; i++) {
+        struct cell *c = &r->cells[i];
+        if (!c->timed)
+            continue;
+        double fastest = 0;
+        for (size_t j = 0; j < r->ncells; j++) {
+            const struct cell *o = &r->cells[j];
+            if (o->timed && same_group(c, o) && (fastest == 0 || o->median < fastest))
+                fastest = o->median;
+            if (o->timed && same_group(c, o) && strcmp(o->subject, "cp") == 0 && strcmp(o->mode, c->mode) == 0)
+                c->ratio_cp = c->median / o->median;
+        }
+        if (fastest > 0)
+            c->ratio_fastest = c->median / fastest;
+    }
+}
+
+/* Slower beyond both the threshold and the measured noise. */
+static void regressions(struct report *r)
+{
+    for (size_t i = 0; i < r->ncells; i++) {
+        struct cell *c = &r->cells[i];
+        if (!c->timed)
+            continue;
+        for (size_t j = 0; j < r->nbase; j++) {
+            const struct cell *b = &r->base_cells[j];
+            if (!b->timed || strcmp(b->id, c->id) != 0)
+                continue;
+            c->has_base = true;
+            c->base_median = b->median;
+            c->base_stddev = b->stddev;
+            double diff = c->median - b->median;
+            double noise = r->noise_k * sqrt(c->stddev * c->stddev + b->stddev * b->stddev);
+            c->regression = diff > r->threshold * b->median && diff > noise;
+            break;
+        }
+    }
+}
+
+void report_judge(struct report *r)
+{
+    for (size_t i = 0; i < r->ncells; i++)
+        for (size_t j = i + 1; j < r->ncells; j++)
+            if (strcmp(r->cells[i].run->machine, r->cells[j].run->machine) != 0)
+                r->multi_machine = true;
+    for (size_t i = 0; i < r->ncells; i++)
+        judge_cell(&r->cells[i]);
+    ratios(r);
+    regressions(r);
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].cells_planned > r->runs[i].cells_found)
+            r->cells_missing += r->runs[i].cells_planned - r->runs[i].cells_found;
+    for (size_t i = 0; i < r->ncells; i++) {
+        const struct cell *c = &r->cells[i];
+        if (strcmp(c->verdict, "pass") == 0)
+            r->pass++;
+        else if (strcmp(c->verdict, "fail") == 0)
+            r->fail++;
+        else
+            r->notrun++;
+        r->regressions += c->regression;
+    }
+}
+
+bool report_passed(const struct report *r)
+{
+    return r->fail == 0 && r->regressions == 0 && r->cells_missing == 0 && r->pass > 0;
+}
