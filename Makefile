@@ -100,7 +100,7 @@ $(GEN)/policies.inc: scripts/gen-policies $(SUBJECTS) | $(BUILD)
 	@echo "  GEN $@"
 	@scripts/gen-policies $(SUBJECTS) >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/labfs: $(LABFS_OBJ) $(OBJ)/common/util.o
+$(BUILD)/labfs: $(LABFS_OBJ) $(OBJ)/common/util.o $(OBJ)/common/strbuf.o
 	@echo "  LD  $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(FUSE_LIBS)
 

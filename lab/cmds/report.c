@@ -8,13 +8,16 @@
 #include <string.h>
 
 #include "cmds/cmd.h"
+#include "common/strbuf.h"
+#include "report/expect.h"
 #include "report/report.h"
 #include "common/util.h"
 
 static void help(void)
 {
     printf("usage: linklab report RUN [RUN...] [--baseline RUN] [--junit FILE] [--out DIR]\n"
-           "                      [--threshold F] [--noise K]\n\n"
+           "                      [--threshold F] [--noise K]\n"
+           "       linklab report --check-expectations EXPECT...\n\n"
            "Reads what bench/run wrote (run.json, images.json, cells/*/{cell.json,\n"
            "hyperfine.json,observe.json,events.jsonl}), checks every cell's expectations\n"
            "on the observed install, and writes into DIR (default: the first RUN):\n"
@@ -34,9 +37,31 @@ static void help(void)
            "  --threshold F   default 0.10 (10%%)\n"
            "  --noise K       default 2\n"
            "  --junit FILE    also write the JUnit XML there\n"
-           "  --out DIR       where to write (default: the first RUN)\n\n"
-           "Exit status: 0 every expectation holds and nothing regressed, 1 otherwise\n"
+           "  --out DIR       where to write (default: the first RUN)\n"
+           "  --check-expectations EXPECT...\n"
+           "                  only parse these expectations (bench/run does, for every\n"
+           "                  cell, before it runs anything): exit 0, or 2 and one line\n"
+           "                  naming the first that does not parse\n\n"
+           "Expectations (a cell's, all must hold on the observed install):\n");
+    struct strbuf sb = STRBUF_INIT;
+    expectation_help(&sb);
+    fputs(strbuf_str(&sb), stdout);
+    strbuf_release(&sb);
+    printf("\nExit status: 0 every expectation holds and nothing regressed, 1 otherwise\n"
            "(or an error), 2 usage error.\n");
+}
+
+static int check_expectations(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        struct expectation e;
+        char why[512];
+        if (expectation_parse(argv[i], &e, why, sizeof why) != 0) {
+            fprintf(stderr, "linklab report: expectation '%s': %s\n", argv[i], why);
+            return LAB_EXIT_USAGE;
+        }
+    }
+    return LAB_EXIT_OK;
 }
 
 int cmd_report(int argc, char **argv)
@@ -48,6 +73,7 @@ int cmd_report(int argc, char **argv)
         {"threshold", required_argument, NULL, 't'},
         {"noise", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
+        {"check-expectations", no_argument, NULL, 'c'},
         {0, 0, 0, 0},
     };
     struct report r = {.threshold = 0.10, .noise_k = 2.0};
@@ -70,6 +96,7 @@ int cmd_report(int argc, char **argv)
                 return usage_error("report", "--noise takes a number such as 2, not '%s'", optarg);
             break;
         case 'h': help(); return LAB_EXIT_OK;
+        case 'c': return check_expectations(argc - optind, argv + optind);
         default: return usage_error("report", "unknown option");
         }
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "common/util.h"
 
 struct eventlog {
@@ -43,22 +44,23 @@ static json_t *record(const char *type)
     return rec;
 }
 
-/* "clone>hardlink>copy" */
-static void chain(const struct fb_state *st, char *out, size_t len)
+/* "clone>hardlink>copy"; JSON null when the wheel did not fall back */
+static json_t *chain(const struct fb_state *st)
 {
-    size_t n = 0;
-    out[0] = '\0';
     if (st->nsteps == 0)
-        return;
+        return json_null();
+    struct strbuf sb = STRBUF_INIT;
     for (int s = 0; s < st->nsteps; s++)
-        n += (size_t)snprintf(out + n, len - n, "%s>", mode_name(st->steps[s].mode));
-    snprintf(out + n, len - n, "%s", mode_name(st->current));
+        strbuf_addf(&sb, "%s>", mode_name(st->steps[s].mode));
+    strbuf_adds(&sb, mode_name(st->current));
+    json_t *j = json_string(strbuf_str(&sb));
+    strbuf_release(&sb);
+    return j;
 }
 
 void eventlog_wheel(struct eventlog *log, const struct eventlog_run *run, const struct eventlog_wheel *w)
 {
-    char fallback[128];
-    chain(w->st, fallback, sizeof fallback);
+    json_t *fallback = chain(w->st);
     const char *first_errno = w->st->nsteps ? errno_name(w->st->steps[0].err) : NULL;
     long long files = 0, bytes = 0, wns = 0;
     for (size_t i = w->ndirs; i < w->n; i++) {
@@ -68,7 +70,7 @@ void eventlog_wheel(struct eventlog *log, const struct eventlog_run *run, const 
         json_object_set_new(rec, "path", json_string(w->items[i].path));
         json_object_set_new(rec, "requested", json_string(mode_name(run->requested)));
         json_object_set_new(rec, "used", r->placed ? json_string(mode_name(r->used)) : json_null());
-        json_object_set_new(rec, "fallback", fallback[0] ? json_string(fallback) : json_null());
+        json_object_set(rec, "fallback", fallback);
         json_object_set_new(rec, "errno", first_errno ? json_string(first_errno) : json_null());
         json_object_set_new(rec, "bytes", json_integer(w->items[i].size));
         json_object_set_new(rec, "mode", json_integer(w->items[i].mode));
@@ -95,7 +97,7 @@ void eventlog_wheel(struct eventlog *log, const struct eventlog_run *run, const 
     json_object_set_new(rec, "unpacked", json_boolean(w->unpacked));
     json_object_set_new(rec, "requested", json_string(mode_name(run->requested)));
     json_object_set_new(rec, "used", json_string(mode_name(w->st->current)));
-    json_object_set_new(rec, "fallback", fallback[0] ? json_string(fallback) : json_null());
+    json_object_set(rec, "fallback", fallback);
     json_object_set_new(rec, "steps", steps);
     json_object_set_new(rec, "dirs", json_integer((json_int_t)w->ndirs));
     json_object_set_new(rec, "files", json_integer((json_int_t)(w->n - w->ndirs)));
@@ -104,6 +106,7 @@ void eventlog_wheel(struct eventlog *log, const struct eventlog_run *run, const 
     json_object_set_new(rec, "file_ns", json_integer(wns));
     json_object_set_new(rec, "status", json_string(w->ok ? "ok" : "failed"));
     emit(log, rec);
+    json_decref(fallback);
     log->wheels++;
     log->files += files;
     log->bytes += bytes;

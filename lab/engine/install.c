@@ -14,6 +14,7 @@
 
 #include "engine/cache.h"
 #include "engine/darwin.h"
+#include "common/strbuf.h"
 #include "common/entryname.h"
 #include "engine/eventlog.h"
 #include "common/util.h"
@@ -474,18 +475,17 @@ static int print_fallback_warnings(struct run *r)
         const struct fb_state *st = &r->w[k].st;
         if (st->nsteps == 0 || r->w[k].state != WHEEL_SETTLED)
             continue;
-        char kind[512];
-        size_t n = 0;
+        struct strbuf kind = STRBUF_INIT;
         for (int s = 0; s < st->nsteps; s++)
-            n += (size_t)snprintf(kind + n, sizeof kind - n, "%s%s not possible (%s)",
-                                  s ? ", " : "", mode_name(st->steps[s].mode),
-                                  errno_name(st->steps[s].err));
-        snprintf(kind + n, sizeof kind - n, ", used %s", mode_name(st->current));
+            strbuf_addf(&kind, "%s%s not possible (%s)", s ? ", " : "", mode_name(st->steps[s].mode),
+                        errno_name(st->steps[s].err));
+        strbuf_addf(&kind, ", used %s", mode_name(st->current));
         int j = 0;
-        while (j < nk && strcmp(kinds[j], kind) != 0)
+        while (j < nk && strcmp(kinds[j], strbuf_str(&kind)) != 0)
             j++;
         if (j == nk)
-            kinds[nk++] = xstrdup(kind);
+            kinds[nk++] = strbuf_detach(&kind);
+        strbuf_release(&kind);
         counts[j]++;
     }
     for (int j = 0; j < nk; j++) {
@@ -511,15 +511,16 @@ static void print_summary(struct run *r, uint64_t ns)
             by_mode[w->res[i].used]++;
         }
     }
-    char modes[256] = "";
-    size_t n = 0;
+    struct strbuf modes = STRBUF_INIT;
     for (int m = 0; m < MODE_COUNT; m++)
-        if (by_mode[m])
-            n += (size_t)snprintf(modes + n, sizeof modes - n, "%s%s %lld", n ? ", " : "",
-                                  mode_name((enum lab_mode)m), by_mode[m]);
+        if (by_mode[m]) {
+            strbuf_addsep(&modes, ", ");
+            strbuf_addf(&modes, "%s %lld", mode_name((enum lab_mode)m), by_mode[m]);
+        }
     printf("installed %d wheel%s, %lld files, %lld bytes into %s in %.3f s (%s)\n", r->nw,
            r->nw == 1 ? "" : "s", files, bytes, r->target_abs, (double)ns / 1e9,
-           n ? modes : "no files");
+           modes.len ? strbuf_str(&modes) : "no files");
+    strbuf_release(&modes);
 }
 
 static int open_target(struct run *r)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "common/splitmix.h"
 
 static const char *const op_names[FOP_COUNT] = {"clone", "link", "create", "write", "rename", "mkdir", "fsync"};
@@ -119,12 +120,11 @@ int faults_check(enum fault_op op)
     return inject;
 }
 
-size_t faults_report(char *buf, size_t len)
+void faults_report(struct strbuf *sb)
 {
-    size_t n = (size_t)snprintf(buf, len, "op calls faults\n");
-    for (int i = 0; i < FOP_COUNT && n < len; i++)
-        n += (size_t)snprintf(buf + n, len - n, "%s %lu %lu\n", op_names[i], calls[i], faults[i]);
-    return n < len ? n : len - 1;
+    strbuf_adds(sb, "op calls faults\n");
+    for (int i = 0; i < FOP_COUNT; i++)
+        strbuf_addf(sb, "%s %lu %lu\n", op_names[i], calls[i], faults[i]);
 }
 
 void faults_reset(void)

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strbuf.h"
+
 enum fault_op { FOP_CLONE, FOP_LINK, FOP_CREATE, FOP_WRITE, FOP_RENAME, FOP_MKDIR, FOP_FSYNC, FOP_COUNT };
 
 const char *fault_op_name(enum fault_op op);
@@ -24,7 +26,7 @@ int faults_add(const char *spec, char *err, size_t errlen);
 /* Counts a call of op and returns the errno to inject, or 0. */
 int faults_check(enum fault_op op);
 /* The counters as text: "op calls faults" lines. */
-size_t faults_report(char *buf, size_t len);
+void faults_report(struct strbuf *sb);
 void faults_reset(void);
 
 #endif

@@ -29,11 +29,13 @@ static bool is_stats(const char *path) { return strcmp(path, LABFS_STATS_PATH) =
 
 static size_t stats_text(char *buf, size_t len)
 {
-    size_t n = faults_report(buf, len);
+    struct strbuf sb = STRBUF_INIT;
+    faults_report(&sb);
     /* pid: the daemon's own, so that whoever mounted it can stop exactly it */
-    n += (size_t)snprintf(buf + n, len - n,
-                          "quota_written %llu\nquota_limit %llu\nquota_refused %lu\nmaxlinks_refused %lu\npid %ld\n",
-                          labfs.written, labfs.quota, labfs.quota_refused, labfs.maxlinks_refused, (long)getpid());
+    strbuf_addf(&sb, "quota_written %llu\nquota_limit %llu\nquota_refused %lu\nmaxlinks_refused %lu\npid %ld\n",
+                labfs.written, labfs.quota, labfs.quota_refused, labfs.maxlinks_refused, (long)getpid());
+    size_t n = strbuf_copy(&sb, buf, len);
+    strbuf_release(&sb);
     return n < len ? n : len - 1;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/strbuf.h"
 #include "report/report.h"
 #include "common/util.h"
 
@@ -122,17 +123,18 @@ int report_plot(const struct report *r, const char *dir)
              "plot '%s' using 0:2:xtic(1) with boxes lc rgb '#4477aa', '' using 0:2:3 with yerrorbars lc rgb 'black' pt 0",
              corpus, modes_dat);
     terminals(gp, dir, "plot-modes", plot);
-    size_t n = (size_t)snprintf(plot, sizeof plot,
-                                "set title 'linklab: median install time against file count (%s)' noenhanced\n"
+    struct strbuf files_plot = STRBUF_INIT;
+    strbuf_addf(&files_plot, "set title 'linklab: median install time against file count (%s)' noenhanced\n"
                                 "set xlabel 'files in the corpus'\nset ylabel 'ms'\nset key left top noenhanced\n"
                                 "set grid\nset logscale y\nset yrange [1:*]\nset ylabel 'ms (log scale)'\n"
                                 "unset xtics\nset xtics\nset bmargin 4\nset key outside right\nplot ",
                                 layout);
-    for (int s = 0; s < ns && n < sizeof plot; s++)
-        n += (size_t)snprintf(plot + n, sizeof plot - n, "%s'%s' index %d using 1:2 with linespoints title '%s'",
-                              s ? ", " : "", files_dat, s, series[s]);
+    for (int s = 0; s < ns; s++)
+        strbuf_addf(&files_plot, "%s'%s' index %d using 1:2 with linespoints title '%s'", s ? ", " : "",
+                    files_dat, s, series[s]);
     if (ns > 0)
-        terminals(gp, dir, "plot-files", plot);
+        terminals(gp, dir, "plot-files", strbuf_str(&files_plot));
+    strbuf_release(&files_plot);
     fclose(gp);
     gp = NULL;
     char *log = xasprintf("%s/plots.log", dir);

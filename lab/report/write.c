@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/expect.h"
 #include "report/report.h"
 #include "common/util.h"
 
@@ -34,19 +35,16 @@ static int close_out(FILE *f, const char *path)
 
 static void classes_short(const struct cell *c, char *buf, size_t len)
 {
-    size_t n = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < CLS_COUNT; k++)
-        if (c->classes[k])
-            n += (size_t)snprintf(buf + n, len - n, "%s%s %ld", n ? ", " : "",
-                                  obs_class_name((enum obs_class)k), c->classes[k]);
+    struct strbuf sb = STRBUF_INIT;
+    report_classes(c, &sb);
+    strbuf_copy(&sb, buf, len);
+    strbuf_release(&sb);
 }
 
 /* mkfs provenance of a cell's profiles, from the run's images.json */
 static void mkfs_of(const struct cell *c, char *buf, size_t len)
 {
-    size_t n = 0;
-    buf[0] = '\0';
+    struct strbuf sb = STRBUF_INIT;
     json_t *profs = json_object_get(c->def, "profiles");
     for (size_t i = 0; i < json_array_size(profs); i++) {
         const char *p = json_string_value(json_array_get(profs, i));
@@ -56,10 +54,12 @@ static void mkfs_of(const struct cell *c, char *buf, size_t len)
             if (strcmp(jstr(x, "profile"), p) != 0)
                 continue;
             json_t *prov = json_object_get(x, "provenance");
-            n += (size_t)snprintf(buf + n, len - n, "%s%s: %s %s", n ? " + " : "", p,
-                                  jstr(prov, "mkfs_version"), jstr(prov, "mkfs_options"));
+            strbuf_addsep(&sb, " + ");
+            strbuf_addf(&sb, "%s: %s %s", p, jstr(prov, "mkfs_version"), jstr(prov, "mkfs_options"));
         }
     }
+    strbuf_copy(&sb, buf, len);
+    strbuf_release(&sb);
 }
 
 static const char *fallback_word(const struct cell *c)

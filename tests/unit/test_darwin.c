@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "darwin.h"
-#include "util.h"
+#include "engine/darwin.h"
+#include "common/util.h"
 
 static int calls, fail_at, fail_err;
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entryname.h"
+#include "common/entryname.h"
 
 static void accepts_ordinary_names(void **state)
 {

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <errno.h>
 
-#include "fallback.h"
+#include "engine/fallback.h"
 
 static void clone_steps_down_to_copy_on_exdev(void **state)
 {

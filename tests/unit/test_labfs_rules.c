@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "faults.h"
-#include "names.h"
+#include "labfs/faults.h"
+#include "labfs/names.h"
 
 static int reset(void **state)
 {
@@ -52,11 +52,13 @@ static void nth_and_every(void **state)
     int want2[6] = {0, EMLINK, 0, EMLINK, 0, EMLINK};
     assert_memory_equal(got, want2, sizeof got);
     assert_int_equal(faults_check(FOP_WRITE), 0);
-    char report[512];
-    faults_report(report, sizeof report);
+    struct strbuf sb = STRBUF_INIT;
+    faults_report(&sb);
+    const char *report = strbuf_str(&sb);
     assert_non_null(strstr(report, "clone 6 1\n"));
     assert_non_null(strstr(report, "link 6 3\n"));
     assert_non_null(strstr(report, "write 1 0\n"));
+    strbuf_release(&sb);
 }
 
 static void seeded_rate_replays(void **state)

@@ -6,8 +6,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "digest.h"
-#include "record.h"
+#include "common/digest.h"
+#include "format/record.h"
 
 static void parses_rows_and_sorts(void **state)
 {
