@@ -14,7 +14,7 @@
 #include "common/digest.h"
 #include "common/entryname.h"
 #include "common/util.h"
-#include "format/wheel.h"
+#include "format/format.h"
 
 static const char *const cache_dirs[] = {"wheels", "manifests", "index", "tmp"};
 
@@ -146,7 +146,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* Directory lines (explicit and implied parents, sorted so that parents
  * come first) then file lines in archive order. */
-static char *manifest_text(const struct wheel_info *w, size_t *len)
+static char *manifest_text(const struct package *w, size_t *len)
 {
     size_t cap = 16, nd = 0;
     char **dirs = xmalloc(cap * sizeof *dirs);
@@ -185,7 +185,7 @@ static char *manifest_text(const struct wheel_info *w, size_t *len)
                 continue;
             ln = snprintf(line, sizeof line, "d 755 0 %s\n", dirs[i]);
         } else if (i < nd + w->n) {
-            const struct wheel_entry *e = &w->entries[i - nd];
+            const struct pkg_entry *e = &w->entries[i - nd];
             if (e->is_dir)
                 continue;
             ln = snprintf(line, sizeof line, "f %o %lld %s\n", e->mode, e->size, e->name);
@@ -205,7 +205,7 @@ static char *manifest_text(const struct wheel_info *w, size_t *len)
     return text;
 }
 
-static enum cache_result unpack_into_cache(struct cache *c, struct wheel_info *w, const char *key,
+static enum cache_result unpack_into_cache(struct cache *c, const struct package *w, const char *key,
                                            char *err, size_t errlen)
 {
     static unsigned counter;
@@ -222,7 +222,7 @@ static enum cache_result unpack_into_cache(struct cache *c, struct wheel_info *w
         snprintf(err, errlen, "cannot open %s: %s", tmpabs, strerror(errno));
         goto out;
     }
-    if (wheel_extract(w, dfd, err, errlen) != 0)
+    if (w->format->extract(w, dfd, err, errlen) != 0)
         goto out;
     size_t mlen;
     char *mtext = manifest_text(w, &mlen);
@@ -268,15 +268,15 @@ enum cache_result cache_ensure(struct cache *c, const char *wheel, char **key, c
         free(iname);
         return CACHE_HIT;
     }
-    struct wheel_info w;
-    if (wheel_scan(wheel, &w, err, errlen) != 0) {
-        wheel_free(&w);
+    struct package w;
+    if (package_scan(wheel, &w, err, errlen) != 0) {
+        package_free(&w);
         free(iname);
         return CACHE_ERROR;
     }
     char hex[65];
-    sha256_hex(w.record_text, w.record_len, hex);
-    *key = xasprintf("%.*s-%.16s", (int)(strlen(w.distinfo) - strlen(".dist-info")), w.distinfo, hex);
+    sha256_hex(w.key_data, w.key_len, hex);
+    *key = xasprintf("%s-%.16s", w.stem, hex);
     enum cache_result rc = CACHE_HIT;
     if (!entry_exists(c, *key))
         rc = unpack_into_cache(c, &w, *key, err, errlen);
@@ -286,7 +286,7 @@ enum cache_result cache_ensure(struct cache *c, const char *wheel, char **key, c
         free(*key);
         *key = NULL;
     }
-    wheel_free(&w);
+    package_free(&w);
     free(iname);
     return rc;
 }

@@ -164,7 +164,7 @@ static int check_against_record(struct wheel_info *w, char *err, size_t errlen)
     }
     size_t files = 0;
     for (size_t i = 0; i < w->n; i++) {
-        const struct wheel_entry *e = &w->entries[i];
+        const struct pkg_entry *e = &w->entries[i];
         if (e->is_dir)
             continue;
         files++;
@@ -269,7 +269,7 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
         }
         if (w->n == cap)
             w->entries = xrealloc(w->entries, (cap *= 2) * sizeof *w->entries);
-        w->entries[w->n++] = (struct wheel_entry){
+        w->entries[w->n++] = (struct pkg_entry){
             .name = name,
             .is_dir = is_dir,
             .mode = is_dir ? 0755u : ((archive_entry_perm(e) & 0111) ? 0755u : 0644u),
@@ -333,7 +333,7 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-static int extract_file(struct archive *a, const struct wheel_info *w, const struct wheel_entry *we,
+static int extract_file(struct archive *a, const struct wheel_info *w, const struct pkg_entry *we,
                         int dirfd, char *buf, size_t bufsize, char *err, size_t errlen)
 {
     const char *slash = strrchr(we->name, '/');
@@ -418,7 +418,7 @@ int wheel_extract(const struct wheel_info *w, int dirfd, char *err, size_t errle
             rc = -1;
             break;
         }
-        const struct wheel_entry *we = &w->entries[i++];
+        const struct pkg_entry *we = &w->entries[i++];
         const char *name = archive_entry_pathname(e);
         if (!name || strncmp(name, we->name, strlen(we->name)) != 0) {
             snprintf(err, errlen, "entry %s: the zip changed while it was read", we->name);
@@ -457,3 +457,73 @@ void wheel_free(struct wheel_info *w)
     record_free(&w->record);
     memset(w, 0, sizeof *w);
 }
+
+/* ------------------------------------------------- the format (format.h) */
+
+struct wheel_pkg {
+    struct wheel_info w;
+    char *stem;
+};
+
+static int fmt_scan(const char *path, struct package *p, char *err, size_t errlen)
+{
+    struct wheel_pkg *wp = xcalloc(1, sizeof *wp);
+    p->own = wp;
+    if (wheel_scan(path, &wp->w, err, errlen) != 0)
+        return -1;
+    /* the cache key: name-version, then a digest of RECORD */
+    wp->stem = xstrndup(wp->w.distinfo, strlen(wp->w.distinfo) - strlen(".dist-info"));
+    p->entries = wp->w.entries;
+    p->n = wp->w.n;
+    p->stem = wp->stem;
+    p->key_data = wp->w.record_text;
+    p->key_len = wp->w.record_len;
+    return 0;
+}
+
+static int fmt_extract(const struct package *p, int dirfd, char *err, size_t errlen)
+{
+    return wheel_extract(&((const struct wheel_pkg *)p->own)->w, dirfd, err, errlen);
+}
+
+static void fmt_promise(const struct package *p, const char *name, const char **algo, const char **hash)
+{
+    const struct record_row *row = record_find(&((const struct wheel_pkg *)p->own)->w.record, name);
+    *algo = row && row->algo ? row->algo : NULL;
+    *hash = row && row->hash ? row->hash : NULL;
+}
+
+/* what pip, uv and the like add to a wheel's directories: their marker
+ * files in .dist-info and compiled bytecode */
+static bool fmt_installer_added(const char *rel)
+{
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    if (strstr(rel, ".dist-info/") &&
+        (strcmp(base, "INSTALLER") == 0 || strcmp(base, "REQUESTED") == 0 ||
+         strcmp(base, "direct_url.json") == 0 || strcmp(base, "uv_cache.json") == 0))
+        return true;
+    size_t n = strlen(base);
+    return strstr(rel, "__pycache__/") && n > 4 && strcmp(base + n - 4, ".pyc") == 0;
+}
+
+static void fmt_release(struct package *p)
+{
+    struct wheel_pkg *wp = p->own;
+    if (!wp)
+        return;
+    wheel_free(&wp->w);
+    free(wp->stem);
+    free(wp);
+    p->own = NULL;
+}
+
+const struct format format_wheel = {
+    .name = "wheel",
+    .suffix = ".whl",
+    .scan = fmt_scan,
+    .extract = fmt_extract,
+    .promise = fmt_promise,
+    .installer_added = fmt_installer_added,
+    .release = fmt_release,
+};

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "format/format.h"
 #include "format/record.h"
 
 /* Zip bomb guard: the entries' declared uncompressed sizes may add up to at
@@ -16,16 +17,10 @@
 /* Largest RECORD read into memory. */
 #define WHEEL_MAX_RECORD (64u << 20)
 
-struct wheel_entry {
-    char *name;     /* without a trailing '/' */
-    int is_dir;
-    unsigned mode;  /* 0644 or 0755 for files (exec bit from the zip), 0755 for dirs */
-    long long size; /* declared uncompressed size */
-};
 
 struct wheel_info {
     char *path;
-    struct wheel_entry *entries; /* in archive order */
+    struct pkg_entry *entries; /* in archive order */
     size_t n;
     char *distinfo;     /* "name-version.dist-info" */
     char *record_path;  /* "name-version.dist-info/RECORD" */
@@ -45,5 +40,8 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
 int wheel_extract(const struct wheel_info *w, int dirfd, char *err, size_t errlen);
 
 void wheel_free(struct wheel_info *w);
+
+/* The wheel format (format.h): wheel_scan, wheel_extract and RECORD. */
+extern const struct format format_wheel;
 
 #endif

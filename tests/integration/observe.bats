@@ -219,18 +219,19 @@ written.py write False" ]
     for tree in cp-clone cp-copy cp-hardlink cp-symlink; do
         [ -d "$BTRFS/$tree" ] || cp_trees "$BTRFS"
     done
-    run "$LINKLAB" observe --target "$BTRFS/cp-clone" --source "$src" --isolation
-    [ "$status" -eq 0 ]
-    [[ "$output" == *"isolation: cloned ("*"): isolated: edits stay in the target"* ]]
-    run "$LINKLAB" observe --target "$BTRFS/cp-copy" --source "$src" --isolation
-    [ "$status" -eq 0 ]
-    [[ "$output" == *"isolation: copied ("*"): isolated: edits stay in the target"* ]]
-    run "$LINKLAB" observe --target "$BTRFS/cp-hardlink" --source "$src" --isolation
-    [ "$status" -eq 0 ]
-    [[ "$output" == *"isolation: hardlinked ("*"): edits reach the cache"* ]]
-    run "$LINKLAB" observe --target "$BTRFS/cp-symlink" --source "$src" --isolation
-    [ "$status" -eq 0 ]
-    [[ "$output" == *"isolation: symlinked ("*"): edits reach the cache"* ]]
+    local tree class result n=0
+    while read -r tree class result; do
+        run "$LINKLAB" observe --target "$BTRFS/$tree" --source "$src" --isolation
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"isolation: $class ("*"): $result"* ]]
+        n=$((n + 1))
+    done <<'TREES'
+cp-clone cloned isolated: edits stay in the target
+cp-copy copied isolated: edits stay in the target
+cp-hardlink hardlinked edits reach the cache
+cp-symlink symlinked edits reach the cache
+TREES
+    [ "$n" -eq 4 ]
     # the probes worked on scratch files: cache and trees unchanged, nothing left
     [ "$(cd "$src" && find . -type f -exec sha256sum {} + | sort)" = "$before" ]
     [ -z "$(find "$BTRFS" -name '*.llisolation.*')" ]

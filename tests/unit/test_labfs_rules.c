@@ -82,30 +82,27 @@ static void seeded_rate_replays(void **state)
     assert_in_range(hits, 30, 90); /* about 30% of 199 */
 }
 
+/* names_key of x and y under cfg: equal, or not */
+static void keys_compare(const struct names_cfg *cfg, const char *x, const char *y, bool equal)
+{
+    char *a = names_key(cfg, x), *b = names_key(cfg, y);
+    if (equal)
+        assert_string_equal(a, b);
+    else
+        assert_string_not_equal(a, b);
+    free(a);
+    free(b);
+}
+
 static void name_keys(void **state)
 {
     (void)state;
     struct names_cfg cf = {.casefold = true}, cn = {.casefold = true, .normalize = true}, none = {0};
-    char *a = names_key(&cf, "Foo.PY"), *b = names_key(&cf, "foo.py");
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
-    a = names_key(&none, "Foo.py");
-    b = names_key(&none, "foo.py");
-    assert_string_not_equal(a, b);
-    free(a);
-    free(b);
-    a = names_key(&cn, "Caf\xc3\xa9.py");
-    b = names_key(&cn, "cafe\xcc\x81.py");
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
+    keys_compare(&cf, "Foo.PY", "foo.py", true);
+    keys_compare(&none, "Foo.py", "foo.py", false);
+    keys_compare(&cn, "Caf\xc3\xa9.py", "cafe\xcc\x81.py", true);
     /* casefold alone does not normalize */
-    a = names_key(&cf, "caf\xc3\xa9.py");
-    b = names_key(&cf, "cafe\xcc\x81.py");
-    assert_string_not_equal(a, b);
-    free(a);
-    free(b);
+    keys_compare(&cf, "caf\xc3\xa9.py", "cafe\xcc\x81.py", false);
 }
 
 int main(void)

@@ -1,0 +1,46 @@
+/* format.c - the registry of package formats (format.h): one row each. */
+#include "format/format.h"
+
+#include <string.h>
+
+extern const struct format format_wheel;
+
+static const struct format *const formats[] = {
+    &format_wheel, /* the first row is the default */
+};
+
+#define NFORMATS (sizeof formats / sizeof formats[0])
+
+const struct format *format_for(const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < NFORMATS; i++) {
+        size_t s = strlen(formats[i]->suffix);
+        if (n >= s && strcmp(path + n - s, formats[i]->suffix) == 0)
+            return formats[i];
+    }
+    return formats[0];
+}
+
+bool format_installer_added(const char *rel)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (formats[i]->installer_added(rel))
+            return true;
+    return false;
+}
+
+int package_scan(const char *path, struct package *p, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    p->format = format_for(path);
+    p->path = path;
+    return p->format->scan(path, p, err, errlen);
+}
+
+void package_free(struct package *p)
+{
+    if (p->format)
+        p->format->release(p);
+    memset(p, 0, sizeof *p);
+}

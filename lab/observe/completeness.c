@@ -1,0 +1,221 @@
+/* completeness.c - the target against what the packages promise: every
+ * promised file there, whole, with its exec bit; what is extra; names that
+ * collide on a case-insensitive target; which package won a shared path.
+ * Packages are read through their format (lab/format/format.h). */
+#include "observe/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/digest.h"
+#include "common/entryname.h"
+#include "common/util.h"
+#include "format/format.h"
+
+/* One file a package promises. */
+struct promise {
+    char *path;
+    const char *wheel;
+    char *algo, *hash; /* NULL: RECORD gives none (RECORD itself) */
+    long long size;
+    unsigned mode;
+};
+
+static int cmp_promise(const void *a, const void *b)
+{
+    return strcmp(((const struct promise *)a)->path, ((const struct promise *)b)->path);
+}
+
+/* A missing or corrupt file: the bytes its package promised are lost. */
+static void add_loss(struct obs *ob, enum finding_kind kind, const struct promise *p, char *detail)
+{
+    add_finding(ob, kind, p->path, p->wheel, detail)->bytes = p->size;
+}
+
+/* Reads what a package promises, and its top-level directories. */
+static int read_promises(const char *wheel, struct promise **pr, size_t *npr, char ***tops, size_t *ntops)
+{
+    struct package w;
+    char err[4096];
+    if (package_scan(wheel, &w, err, sizeof err) != 0) {
+        lab_error("%s: %s", wheel, err);
+        package_free(&w);
+        return -1;
+    }
+    for (size_t i = 0; i < w.n; i++) {
+        const struct pkg_entry *e = &w.entries[i];
+        const char *slash = strchr(e->name, '/');
+        if (slash || e->is_dir) {
+            size_t len = slash ? (size_t)(slash - e->name) : strlen(e->name);
+            bool seen = false;
+            for (size_t t = 0; t < *ntops && !seen; t++)
+                seen = strlen((*tops)[t]) == len && strncmp((*tops)[t], e->name, len) == 0;
+            if (!seen) {
+                *tops = xrealloc(*tops, (*ntops + 1) * sizeof **tops);
+                (*tops)[(*ntops)++] = xstrndup(e->name, len);
+            }
+        }
+        if (e->is_dir)
+            continue;
+        const char *algo, *hash;
+        w.format->promise(&w, e->name, &algo, &hash);
+        *pr = xrealloc(*pr, (*npr + 1) * sizeof **pr);
+        (*pr)[(*npr)++] = (struct promise){
+            .path = xstrdup(e->name), .wheel = wheel, .algo = algo ? xstrdup(algo) : NULL,
+            .hash = hash ? xstrdup(hash) : NULL, .size = e->size, .mode = e->mode};
+    }
+    package_free(&w);
+    return 0;
+}
+
+/* Checks the target file at a path against every wheel that promises it:
+ * with several wheels (a namespace __init__.py), it must hold one of their
+ * versions whole; which one won is reported as "overwritten". */
+static void check_path(struct obs *ob, struct promise *g, size_t n)
+{
+    struct obs_file *f = find_file(ob, g[0].path);
+    /* not listed under this spelling: a case-insensitive target may
+     * still have it under another one */
+    char *abs = f ? xstrdup(f->abs) : xasprintf("%s/%s", ob->target_abs, g[0].path);
+    struct stat st;
+    if (stat(abs, &st) != 0) {
+        add_loss(ob, FIND_MISSING, &g[0], NULL);
+        free(abs);
+        return;
+    }
+    const struct promise *match = NULL;
+    int read_err = 0;
+    bool any_hash = false;
+    for (size_t k = 0; k < n && !match; k++) {
+        if (!g[k].hash) {
+            match = &g[k]; /* RECORD itself: no hash to hold it to, and installers rewrite it */
+            continue;
+        }
+        any_hash = true;
+        char got[128];
+        long long size = st.st_size;
+        int rc = 0;
+        if (f && strcmp(g[k].algo, "sha256") == 0) {
+            const char *h = file_hash(f);
+            if (h)
+                snprintf(got, sizeof got, "%s", h);
+            else
+                rc = errno ? errno : EIO;
+        } else {
+            rc = digest_file_b64(abs, g[k].algo, got, sizeof got, &size);
+        }
+        if (rc)
+            read_err = rc;
+        else if (size == g[k].size && strcmp(got, g[k].hash) == 0)
+            match = &g[k];
+    }
+    if (!match && read_err)
+        add_loss(ob, FIND_CORRUPT, &g[0], xasprintf("cannot read: %s", strerror(read_err)));
+    else if (!match && st.st_size != g[0].size)
+        add_loss(ob, FIND_CORRUPT, &g[0], xasprintf("%lld bytes, RECORD says %lld", (long long)st.st_size, g[0].size));
+    else if (!match && any_hash)
+        add_loss(ob, FIND_CORRUPT, &g[0],
+                 xasprintf("%s differs from RECORD%s", g[0].algo, n > 1 ? " of every wheel that writes it" : ""));
+    if (match && n > 1) {
+        bool differ = false;
+        for (size_t k = 0; k < n; k++)
+            differ |= !g[k].hash || !match->hash || strcmp(g[k].hash, match->hash) != 0;
+        if (differ)
+            add_finding(ob, FIND_OVERWRITTEN, g[0].path, match->wheel,
+                        xasprintf("written by %zu wheels with different bytes; holds %s's version, whole", n,
+                                  match->wheel));
+    }
+    const struct promise *ref = match ? match : &g[0];
+    bool want_exec = (ref->mode & 0111) != 0, is_exec = (st.st_mode & 0111) != 0;
+    if (want_exec != is_exec)
+        add_finding(ob, FIND_MODE, g[0].path, ref->wheel,
+                    xasprintf("mode %03o, the wheel has %03o", st.st_mode & 0777, ref->mode));
+    free(abs);
+}
+
+struct fold_row {
+    char *key;
+    const char *path;
+};
+
+static int cmp_fold_row(const void *a, const void *b)
+{
+    int c = strcmp(((const struct fold_row *)a)->key, ((const struct fold_row *)b)->key);
+    return c ? c : strcmp(((const struct fold_row *)a)->path, ((const struct fold_row *)b)->path);
+}
+
+/* RECORD names (of all the wheels) that differ only by case or Unicode
+ * normalization: one file on a case-insensitive target. */
+static void case_collisions(struct obs *ob, const struct promise *pr, size_t n)
+{
+    struct fold_row *rows = xmalloc((n ? n : 1) * sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        rows[i] = (struct fold_row){entryname_fold(pr[i].path), pr[i].path};
+    sort_items(rows, n, sizeof *rows, cmp_fold_row);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(rows[i].key, rows[i - 1].key) != 0 || strcmp(rows[i].path, rows[i - 1].path) == 0)
+            continue;
+        char *a = xasprintf("%s/%s", ob->target_abs, rows[i - 1].path);
+        char *b = xasprintf("%s/%s", ob->target_abs, rows[i].path);
+        struct stat sa, sb;
+        bool one = stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+        add_finding(ob, FIND_CASE_COLLISION, rows[i].path, NULL,
+                    xasprintf("%s and %s differ only by case or normalization%s", rows[i - 1].path,
+                              rows[i].path, one ? ": one file in this target" : ""));
+        free(a);
+        free(b);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(rows[i].key);
+    free(rows);
+}
+
+int check_completeness(struct obs *ob)
+{
+    char **tops = NULL;
+    size_t ntops = 0, npr = 0;
+    struct promise *pr = NULL;
+    int rc = 0;
+    for (int k = 0; k < ob->o->nwheels && rc == 0; k++)
+        rc = read_promises(ob->o->wheels[k], &pr, &npr, &tops, &ntops);
+    if (rc == 0) {
+        case_collisions(ob, pr, npr);
+        sort_items(pr, npr, sizeof *pr, cmp_promise);
+        size_t paths = 0;
+        for (size_t i = 0; i < npr;) {
+            size_t j = i + 1;
+            while (j < npr && strcmp(pr[j].path, pr[i].path) == 0)
+                j++;
+            check_path(ob, &pr[i], j - i);
+            paths++;
+            i = j;
+        }
+        ob->record_files = (int)paths;
+        for (size_t i = 0; i < ob->n; i++) {
+            const char *rel = ob->files[i].rel;
+            const char *slash = strchr(rel, '/');
+            if (!slash)
+                continue;
+            bool in_top = false;
+            for (size_t t = 0; t < ntops && !in_top; t++)
+                in_top = strlen(tops[t]) == (size_t)(slash - rel) &&
+                         strncmp(tops[t], rel, (size_t)(slash - rel)) == 0;
+            struct promise key = {.path = (char *)rel};
+            if (!in_top || bsearch(&key, pr, npr, sizeof *pr, cmp_promise))
+                continue;
+            add_finding(ob, format_installer_added(rel) ? FIND_INSTALLER_ADDED : FIND_EXTRA, rel, NULL, NULL);
+        }
+    }
+    for (size_t i = 0; i < npr; i++) {
+        free(pr[i].path);
+        free(pr[i].algo);
+        free(pr[i].hash);
+    }
+    free(pr);
+    for (size_t t = 0; t < ntops; t++)
+        free(tops[t]);
+    free(tops);
+    return rc;
+}

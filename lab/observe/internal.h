@@ -1,0 +1,107 @@
+/* internal.h - the observer's shared model, for the files of lab/observe/:
+ *   classify.c      what each installed file is (FIEMAP, inodes), the walk
+ *   completeness.c  the target against what the packages promise
+ *   findings.c      findings: an enum with a name table and counts
+ *   isolation.c     whether edits in the target reach the cache (probes)
+ *   output.c        the text report and observe.json
+ *   observe.c       observe_run: the order of it all
+ * pairing.c and trace.c are its helpers for sources and syscalls. */
+#ifndef LAB_OBSERVE_INTERNAL_H
+#define LAB_OBSERVE_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "common/fsident.h"
+#include "observe/observe.h"
+#include "observe/pairing.h"
+#include "observe/trace.h"
+
+enum pair_kind { PAIR_NONE, PAIR_PATH, PAIR_CONTENT };
+
+struct obs_file {
+    char *rel;
+    char *abs;
+    struct stat st; /* lstat */
+    enum obs_class cls;
+    enum pair_kind paired;
+    const struct src_file *source;
+    uint64_t bytes_data, bytes_shared;
+    const char *note;
+    char *hash; /* sha256 b64, when computed */
+    const struct trace_entry *trace;
+};
+
+/* What completeness found, beside the classes. A new kind is one enum
+ * value and one row in findings.c. */
+enum finding_kind {
+    FIND_MISSING,         /* promised, not in the target */
+    FIND_CORRUPT,         /* in the target with other bytes */
+    FIND_MODE,            /* the exec bit differs from the package's */
+    FIND_EXTRA,           /* in a package's directory, promised by none */
+    FIND_INSTALLER_ADDED, /* extra, but what installers add on purpose */
+    FIND_CASE_COLLISION,  /* names that differ only by case or normalization */
+    FIND_OVERWRITTEN,     /* written by several packages: which one won */
+    FIND_COUNT
+};
+
+struct finding {
+    enum finding_kind kind;
+    char *path;
+    char *detail;
+    const char *wheel;
+    long long bytes; /* what the package promised, for missing and corrupt files */
+};
+
+struct fs_cache {
+    dev_t dev;
+    struct fsident id;
+};
+
+struct obs {
+    const struct observe_opts *o;
+    char *target_abs;
+    struct obs_file *files;
+    size_t n;
+    struct src_index src;
+    bool have_source;
+    struct fs_cache **fs; /* each entry allocated alone: fs_of hands out pointers */
+    size_t nfs;
+    struct finding *findings;
+    size_t nfindings;
+    size_t nkind[FIND_COUNT];
+    size_t counts[CLS_COUNT];
+    uint64_t bytes_shared, bytes_copied;
+    int record_files;
+    char target_fs[24], source_fs[24];
+    json_t *isolation;
+};
+
+/* classify.c */
+int walk_target(struct obs *ob);
+struct obs_file *find_file(struct obs *ob, const char *rel);
+void classify(struct obs *ob, struct obs_file *f);
+const char *file_hash(struct obs_file *f);
+const char *pair_name(enum pair_kind k);
+
+/* completeness.c: findings for the packages in ob->o->wheels */
+int check_completeness(struct obs *ob);
+
+/* findings.c */
+const char *finding_name(enum finding_kind k);
+/* records a finding; detail is taken over (may be NULL) */
+struct finding *add_finding(struct obs *ob, enum finding_kind kind, const char *path, const char *wheel,
+                            char *detail);
+/* missing + corrupt + mode: the tree is incomplete */
+bool findings_incomplete(const struct obs *ob);
+
+/* isolation.c */
+void run_isolation(struct obs *ob);
+
+/* output.c */
+void print_report(const struct obs *ob);
+int write_json(const struct obs *ob, size_t deviations, bool pass);
+
+#endif

@@ -1,0 +1,110 @@
+/* output.c - what the observer says: the text report and observe.json. */
+#include "observe/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "engine/fallback.h"
+
+static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
+{
+    json_t *classes = json_object();
+    for (int c = 0; c < CLS_COUNT; c++)
+        json_object_set_new(classes, obs_class_name((enum obs_class)c), json_integer((json_int_t)ob->counts[c]));
+    json_t *s = json_pack("{s:i,s:o,s:I,s:I}", "files", (json_int_t)ob->n, "classes", classes,
+                          "bytes_shared", (json_int_t)ob->bytes_shared, "bytes_copied",
+                          (json_int_t)ob->bytes_copied);
+    if (ob->o->nwheels > 0) {
+        json_object_set_new(s, "completeness",
+                            json_pack("{s:i,s:I,s:I,s:I,s:I,s:I}", "record_files", ob->record_files,
+                                      "missing", (json_int_t)ob->nkind[FIND_MISSING],
+                                      "corrupt", (json_int_t)ob->nkind[FIND_CORRUPT],
+                                      "mode", (json_int_t)ob->nkind[FIND_MODE],
+                                      "extra", (json_int_t)ob->nkind[FIND_EXTRA],
+                                      "installer_added", (json_int_t)ob->nkind[FIND_INSTALLER_ADDED]));
+        json_object_set_new(json_object_get(s, "completeness"), "case_collisions",
+                            json_integer((json_int_t)ob->nkind[FIND_CASE_COLLISION]));
+        json_object_set_new(json_object_get(s, "completeness"), "overwritten",
+                            json_integer((json_int_t)ob->nkind[FIND_OVERWRITTEN]));
+        long long lost = 0;
+        for (size_t i = 0; i < ob->nfindings; i++)
+            lost += ob->findings[i].bytes;
+        json_object_set_new(json_object_get(s, "completeness"), "bytes_lost", json_integer(lost));
+    }
+    json_object_set_new(s, "expect", ob->o->expect >= 0 ? json_string(mode_name((enum lab_mode)ob->o->expect)) : json_null());
+    json_object_set_new(s, "deviations", json_integer((json_int_t)deviations));
+    json_object_set_new(s, "verdict", json_string(pass ? "pass" : "fail"));
+    return s;
+}
+
+int write_json(const struct obs *ob, size_t deviations, bool pass)
+{
+    json_t *files = json_array();
+    for (size_t i = 0; i < ob->n; i++) {
+        const struct obs_file *f = &ob->files[i];
+        json_t *r = json_pack("{s:s,s:s,s:I,s:I,s:I}", "path", f->rel, "class", obs_class_name(f->cls),
+                              "bytes", (json_int_t)f->st.st_size, "bytes_data", (json_int_t)f->bytes_data,
+                              "bytes_shared", (json_int_t)f->bytes_shared);
+        json_object_set_new(r, "source", f->source ? json_string(f->source->abs) : json_null());
+        json_object_set_new(r, "paired_by", f->paired ? json_string(pair_name(f->paired)) : json_null());
+        json_object_set_new(r, "inode", json_integer((json_int_t)f->st.st_ino));
+        json_object_set_new(r, "nlink", json_integer((json_int_t)f->st.st_nlink));
+        json_object_set_new(r, "mode", json_integer((json_int_t)(f->st.st_mode & 07777)));
+        json_object_set_new(r, "note", f->note ? json_string(f->note) : json_null());
+        if (ob->o->trace_argv)
+            json_object_set_new(r, "syscall", f->trace ? json_pack("{s:s,s:b}", "op", f->trace->op,
+                                                                  "renamed", f->trace->renamed)
+                                                       : json_null());
+        json_array_append_new(files, r);
+    }
+    json_t *findings = json_array();
+    for (size_t i = 0; i < ob->nfindings; i++) {
+        const struct finding *x = &ob->findings[i];
+        json_array_append_new(findings, json_pack("{s:s,s:s,s:o,s:o,s:I}", "kind", finding_name(x->kind), "path", x->path,
+                                                  "wheel", x->wheel ? json_string(x->wheel) : json_null(),
+                                                  "detail", x->detail ? json_string(x->detail) : json_null(),
+                                                  "bytes", (json_int_t)x->bytes));
+    }
+    json_t *doc = json_pack("{s:i,s:s,s:s,s:o,s:s,s:o}", "schema", OBSERVE_SCHEMA, "tool", "linklab observe",
+                            "target", ob->target_abs, "source",
+                            ob->o->source ? json_string(ob->o->source) : json_null(), "target_fs",
+                            ob->target_fs, "source_fs",
+                            ob->source_fs[0] ? json_string(ob->source_fs) : json_null());
+    json_object_set_new(doc, "summary", summary_json(ob, deviations, pass));
+    json_object_set_new(doc, "isolation", ob->isolation ? json_incref(ob->isolation) : json_null());
+    json_object_set_new(doc, "files", files);
+    json_object_set_new(doc, "findings", findings);
+    int rc = json_dump_file(doc, ob->o->json_path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (rc != 0) {
+        lab_error("%s: cannot write: %s", ob->o->json_path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void print_report(const struct obs *ob)
+{
+    printf("observe: %s (%s)", ob->target_abs, ob->target_fs);
+    if (ob->o->source)
+        printf(" against %s (%s)", ob->o->source, ob->source_fs);
+    printf(": %zu files\n ", ob->n);
+    for (int c = 0; c < CLS_COUNT; c++)
+        if (ob->counts[c])
+            printf(" %s %zu", obs_class_name((enum obs_class)c), ob->counts[c]);
+    printf("\n  bytes shared with the source %llu, copied %llu\n", (unsigned long long)ob->bytes_shared,
+           (unsigned long long)ob->bytes_copied);
+    if (ob->o->nwheels > 0) {
+        printf("  complete: %d RECORD files; missing %zu, corrupt %zu, mode %zu, extra %zu, "
+               "installer-added %zu, case-collision %zu, overwritten %zu\n", ob->record_files,
+               ob->nkind[FIND_MISSING], ob->nkind[FIND_CORRUPT], ob->nkind[FIND_MODE],
+               ob->nkind[FIND_EXTRA], ob->nkind[FIND_INSTALLER_ADDED],
+               ob->nkind[FIND_CASE_COLLISION], ob->nkind[FIND_OVERWRITTEN]);
+        for (size_t i = 0; i < ob->nfindings; i++)
+            if (ob->findings[i].kind != FIND_INSTALLER_ADDED)
+                printf("  %s: %s%s%s\n", finding_name(ob->findings[i].kind), ob->findings[i].path,
+                       ob->findings[i].detail ? ": " : "", ob->findings[i].detail ? ob->findings[i].detail : "");
+    }
+}
