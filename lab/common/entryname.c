@@ -93,3 +93,30 @@ char *entryname_escape(const char *name)
     }
     return out;
 }
+
+struct fold_row {
+    char *key;
+    size_t idx;
+};
+
+static int cmp_fold_row(const void *a, const void *b)
+{
+    const struct fold_row *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+void entryname_collisions(const char *const *names, size_t n, void (*each)(size_t a, size_t b, void *ctx),
+                          void *ctx)
+{
+    struct fold_row *rows = xmalloc((n ? n : 1) * sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        rows[i] = (struct fold_row){entryname_fold(names[i]), i};
+    sort_items(rows, n, sizeof *rows, cmp_fold_row);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(rows[i].key, rows[i - 1].key) == 0 && strcmp(names[rows[i].idx], names[rows[i - 1].idx]) != 0)
+            each(rows[i - 1].idx, rows[i].idx, ctx);
+    for (size_t i = 0; i < n; i++)
+        free(rows[i].key);
+    free(rows);
+}

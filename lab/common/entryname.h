@@ -20,6 +20,12 @@ const char *entryname_check(const char *name);
  * two names with the same key collide on a case-insensitive filesystem. */
 char *entryname_fold(const char *name);
 
+/* Names (of n) that differ but share a fold key: each(a, b, ctx) for every
+ * two that sort next to each other by key, then by their index in names
+ * (a before b), so callers choose the order by how they list them. */
+void entryname_collisions(const char *const *names, size_t n, void (*each)(size_t a, size_t b, void *ctx),
+                          void *ctx);
+
 /* A copy of a raw entry name fit for an error line (malloc'd): bytes that
  * are not valid UTF-8, and control characters, become \\xNN; a name over
  * 200 bytes keeps its first 120 and last 60 bytes around "...". */

@@ -332,6 +332,29 @@ static bool target_folds_case(struct run *r)
     return folds;
 }
 
+struct collision_ctx {
+    struct run *r;
+    const struct folded_name *names;
+    int shown;
+    bool probed, folds;
+};
+
+static void one_collision(size_t a, size_t b, void *vctx)
+{
+    struct collision_ctx *c = vctx;
+    struct run *r = c->r;
+    if (!c->probed) {
+        c->folds = target_folds_case(r);
+        c->probed = true;
+    }
+    r->case_collisions++;
+    if (c->shown++ < 10)
+        lab_warn("names differ only by case or normalization: %s (%s) and %s (%s): %s", c->names[a].path,
+                 r->w[c->names[a].wheel].wheel, c->names[b].path, r->w[c->names[b].wheel].wheel,
+                 c->folds ? "the target is case-insensitive, they are one file"
+                          : "they collide on case-insensitive filesystems");
+}
+
 /* Files of different wheels whose names differ only by case or Unicode
  * normalization collide on case-insensitive filesystems (each wheel's own
  * names were checked at unpack). Only trees under top-level names that two
@@ -368,33 +391,20 @@ static void report_case_collisions(struct run *r)
                 continue;
             if (nnames == ncap)
                 names = xrealloc(names, (ncap *= 2) * sizeof *names);
-            names[nnames++] = (struct folded_name){entryname_fold(p), p, tops[i].wheel};
+            names[nnames++] = (struct folded_name){NULL, p, tops[i].wheel};
         }
     }
-    sort_items(names, nnames, sizeof *names, cmp_folded_name);
-    int shown = 0;
-    bool probed = false, folds = false;
-    for (size_t i = 1; i < nnames; i++) {
-        if (strcmp(names[i].key, names[i - 1].key) != 0 || strcmp(names[i].path, names[i - 1].path) == 0)
-            continue;
-        if (!probed) {
-            folds = target_folds_case(r);
-            probed = true;
-        }
-        r->case_collisions++;
-        if (shown++ < 10)
-            lab_warn("names differ only by case or normalization: %s (%s) and %s (%s): %s",
-                     names[i - 1].path, r->w[names[i - 1].wheel].wheel, names[i].path,
-                     r->w[names[i].wheel].wheel,
-                     folds ? "the target is case-insensitive, they are one file"
-                           : "they collide on case-insensitive filesystems");
-    }
+    const char **paths = xmalloc((nnames ? nnames : 1) * sizeof *paths);
+    for (size_t i = 0; i < nnames; i++)
+        paths[i] = names[i].path;
+    struct collision_ctx ctx = {r, names, 0, false, false};
+    entryname_collisions(paths, nnames, one_collision, &ctx);
+    free(paths);
+    int shown = ctx.shown;
     if (shown > 10)
         lab_warn("... and %d more names that differ only by case", shown - 10);
     for (size_t i = 0; i < ntops; i++)
         free(tops[i].key);
-    for (size_t i = 0; i < nnames; i++)
-        free(names[i].key);
     free(tops);
     free(names);
 }

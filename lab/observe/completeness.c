@@ -135,41 +135,36 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
     free(abs);
 }
 
-struct fold_row {
-    char *key;
-    const char *path;
+struct collision_ctx {
+    struct obs *ob;
+    const struct promise *pr;
 };
 
-static int cmp_fold_row(const void *a, const void *b)
+static void one_collision(size_t a, size_t b, void *ctx)
 {
-    int c = strcmp(((const struct fold_row *)a)->key, ((const struct fold_row *)b)->key);
-    return c ? c : strcmp(((const struct fold_row *)a)->path, ((const struct fold_row *)b)->path);
+    struct collision_ctx *c = ctx;
+    const char *pa = c->pr[a].path, *pb = c->pr[b].path;
+    char *x = xasprintf("%s/%s", c->ob->target_abs, pa);
+    char *y = xasprintf("%s/%s", c->ob->target_abs, pb);
+    struct stat sa, sb;
+    bool one = stat(x, &sa) == 0 && stat(y, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    add_finding(c->ob, FIND_CASE_COLLISION, pb, NULL,
+                xasprintf("%s and %s differ only by case or normalization%s", pa, pb,
+                          one ? ": one file in this target" : ""));
+    free(x);
+    free(y);
 }
 
-/* RECORD names (of all the wheels) that differ only by case or Unicode
- * normalization: one file on a case-insensitive target. */
+/* Promised names (of all the packages, sorted by path) that differ only by
+ * case or Unicode normalization: one file on a case-insensitive target. */
 static void case_collisions(struct obs *ob, const struct promise *pr, size_t n)
 {
-    struct fold_row *rows = xmalloc((n ? n : 1) * sizeof *rows);
+    const char **names = xmalloc((n ? n : 1) * sizeof *names);
     for (size_t i = 0; i < n; i++)
-        rows[i] = (struct fold_row){entryname_fold(pr[i].path), pr[i].path};
-    sort_items(rows, n, sizeof *rows, cmp_fold_row);
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(rows[i].key, rows[i - 1].key) != 0 || strcmp(rows[i].path, rows[i - 1].path) == 0)
-            continue;
-        char *a = xasprintf("%s/%s", ob->target_abs, rows[i - 1].path);
-        char *b = xasprintf("%s/%s", ob->target_abs, rows[i].path);
-        struct stat sa, sb;
-        bool one = stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-        add_finding(ob, FIND_CASE_COLLISION, rows[i].path, NULL,
-                    xasprintf("%s and %s differ only by case or normalization%s", rows[i - 1].path,
-                              rows[i].path, one ? ": one file in this target" : ""));
-        free(a);
-        free(b);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(rows[i].key);
-    free(rows);
+        names[i] = pr[i].path;
+    struct collision_ctx ctx = {ob, pr};
+    entryname_collisions(names, n, one_collision, &ctx);
+    free(names);
 }
 
 int check_completeness(struct obs *ob)
@@ -181,8 +176,8 @@ int check_completeness(struct obs *ob)
     for (int k = 0; k < ob->o->nwheels && rc == 0; k++)
         rc = read_promises(ob->o->wheels[k], &pr, &npr, &tops, &ntops);
     if (rc == 0) {
-        case_collisions(ob, pr, npr);
         sort_items(pr, npr, sizeof *pr, cmp_promise);
+        case_collisions(ob, pr, npr);
         size_t paths = 0;
         for (size_t i = 0; i < npr;) {
             size_t j = i + 1;
