@@ -21,24 +21,27 @@ account() {
     [ ! -s "$BATS_TEST_TMPDIR/said" ]
 }
 
+# accounts_as STATUS TAP-TEXT COUNTS SAID: the counts, and a line saying why
+accounts_as() {
+    [ "$(account "$1" "$2")" = "$3" ] || return 1
+    grep -q "$4" "$BATS_TEST_TMPDIR/said"
+}
+
 @test "tap: a runner that exits non-zero after its last ok (a sanitizer report) fails" {
-    [ "$(account 1 $'1..2\nok 1 a\nok 2 b\n==4242==ERROR: LeakSanitizer: detected memory leaks')" = "2 1 0" ]
-    grep -q 'exited with status 1 though every test passed' "$BATS_TEST_TMPDIR/said"
+    accounts_as 1 $'1..2\nok 1 a\nok 2 b\n==4242==ERROR: LeakSanitizer: detected memory leaks' "2 1 0" \
+        'exited with status 1 though every test passed'
 }
 
 @test "tap: fewer results than the plan (a runner that died mid-run) fails" {
-    [ "$(account 0 $'1..5\nok 1 a\nok 2 b')" = "2 1 0" ]
-    grep -q '5 tests planned, 2 reported' "$BATS_TEST_TMPDIR/said"
+    accounts_as 0 $'1..5\nok 1 a\nok 2 b' "2 1 0" '5 tests planned, 2 reported'
 }
 
 @test "tap: no plan at all fails, also with status 0" {
-    [ "$(account 0 'Segmentation fault')" = "0 1 0" ]
-    grep -q 'no TAP plan' "$BATS_TEST_TMPDIR/said"
+    accounts_as 0 'Segmentation fault' "0 1 0" 'no TAP plan'
 }
 
 @test "tap: a timeout fails" {
-    [ "$(account 124 $'1..2\nok 1 a')" = "1 1 0" ]
-    grep -q 'timed out' "$BATS_TEST_TMPDIR/said"
+    accounts_as 124 $'1..2\nok 1 a' "1 1 0" 'timed out'
 }
 
 @test "tap: a failing test counts once, with its runner's non-zero status" {
