@@ -95,7 +95,7 @@ $(OBJ)/%.o: lab/%.c | $(BUILD)
 
 $(OBJ)/policy/policy.o: $(GEN)/policies.inc
 
-$(GEN)/policies.inc: scripts/gen-policies $(SUBJECTS) subjects | $(BUILD)
+$(GEN)/policies.inc: scripts/gen-policies scripts/lib/common.bash $(SUBJECTS) subjects | $(BUILD)
 	@mkdir -p $(dir $@)
 	@echo "  GEN $@"
 	@scripts/gen-policies $(SUBJECTS) >$@.tmp && mv $@.tmp $@

@@ -36,9 +36,8 @@ teardown() {
 # Loop devices are global: only those backed by this bats run's files or
 # the default lab root count (another job's come and go); the mounts are
 # this run's private namespace's.
-machine_state() {
-    losetup --list --noheadings --raw --output NAME,BACK-FILE |
-        awk -v run="$BATS_RUN_TMPDIR/" 'index($2, run) == 1 || index($2, "/var/lib/linklab/") == 1' | sort
+images_state() {
+    machine_state "$BATS_RUN_TMPDIR" /var/lib/linklab
     findmnt -rn -o TARGET,SOURCE | sort
 }
 
@@ -51,7 +50,7 @@ assert_nothing_held() {
 }
 
 @test "up brings every available profile up, xfs-ci is unavailable (not a failure), down restores the machine" {
-    before=$(machine_state)
+    before=$(images_state)
     run "$IMAGES" up
     [ "$status" -eq 0 ]
     [[ "$output" == *"xfs-ci: unavailable: kernel does not mount XFS ASCII case-insensitivity"* ]]
@@ -60,7 +59,7 @@ assert_nothing_held() {
     done
     run "$IMAGES" down
     [ "$status" -eq 0 ]
-    [ "$(machine_state)" = "$before" ]
+    [ "$(images_state)" = "$before" ]
     assert_nothing_held
 }
 
@@ -110,7 +109,7 @@ EOF
 }
 
 @test "20 up/down cycles, one SIGKILLed in the middle of up, leave no lab loop device or mount" {
-    before=$(machine_state)
+    before=$(images_state)
     for i in $(seq 1 20); do
         if [ "$i" -eq 7 ]; then
             # until the kill lands while up is still running
@@ -136,7 +135,7 @@ EOF
         "$IMAGES" down >/dev/null
         assert_nothing_held
     done
-    [ "$(machine_state)" = "$before" ]
+    [ "$(images_state)" = "$before" ]
 }
 
 @test "SIGTERM during up leaves each profile either whole or not made at all" {

@@ -3,6 +3,8 @@
 # shellcheck shell=bash
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/lib/common.bash
+. "$LAB_TOP/scripts/lib/common.bash"
 LINKLAB=${LINKLAB:-$LAB_TOP/build/linklab}
 export DEBIAN_WHEELS
 DEBIAN_WHEELS=(/usr/share/python-wheels/pip-*.whl /usr/share/python-wheels/setuptools-*.whl /usr/share/python-wheels/wheel-*.whl)
@@ -150,30 +152,18 @@ _lab_ledger() { echo "$BATS_FILE_TMPDIR/mounts.ledger"; }
 # device is detached lazily right after the mount, so the kernel frees it
 # at unmount, also if the test dies and its mount namespace goes away.
 lab_fs_mount() {
-    local type=$1 name=$2 dir img loop
+    local type=$1 name=$2 dir
     dir=$BATS_FILE_TMPDIR/$name
     mkdir -p "$dir"
     case $type in
     tmpfs)
         mount -t tmpfs -o size=512m "lab-$name" "$dir" ;;
-    btrfs | xfs | ext4)
-        img=$BATS_FILE_TMPDIR/$name.img
-        rm -f "$img"
-        truncate -s 512M "$img"
-        case $type in
-        btrfs) mkfs.btrfs -q -f "$img" >/dev/null ;;
-        xfs) mkfs.xfs -q -f -m reflink=1 "$img" >/dev/null ;;
-        ext4) mkfs.ext4 -q -F "$img" >/dev/null ;;
-        esac
-        loop=$(losetup --find --show "$img")
+    btrfs)
         # btrfs keeps files under 2 KiB inline (no physical address): turn
         # that off so every non-empty file has extents FIEMAP can compare
-        if [ "$type" = btrfs ]; then
-            mount -o max_inline=0 "$loop" "$dir" || { losetup -d "$loop"; return 1; }
-        else
-            mount "$loop" "$dir" || { losetup -d "$loop"; return 1; }
-        fi
-        losetup -d "$loop" ;;
+        loop_mount_image btrfs "$BATS_FILE_TMPDIR/$name.img" "$dir" 512M max_inline=0 ;;
+    xfs | ext4)
+        loop_mount_image "$type" "$BATS_FILE_TMPDIR/$name.img" "$dir" 512M ;;
     *)
         echo "lab_fs_mount: unknown type $type" >&2
         return 1 ;;
