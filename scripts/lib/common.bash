@@ -105,14 +105,16 @@ loop_mount_image() {
 
 LAB_PROFILES_DIR=${LINKLAB_PROFILES:-$LAB_LIB_TOP/images}
 
-profile_names() { # the profiles of LAB_PROFILES_DIR, one a line
+names_in() { # DIR EXT: the names of DIR/*.EXT without the ending, one a line
     local f
-    for f in "$LAB_PROFILES_DIR"/*.conf; do
+    for f in "$1"/*."$2"; do
         [ -e "$f" ] || continue
         f=${f##*/}
-        echo "${f%.conf}"
+        echo "${f%."$2"}"
     done
 }
+
+profile_names() { names_in "$LAB_PROFILES_DIR" conf; }
 
 # layout_profiles LAYOUT: the profiles a layout uses, one a line (cache's
 # first): same-P, bind-P, subvol-btrfs, cross-A-B. Returns 1 with nothing
@@ -147,14 +149,7 @@ LAB_SUBJECTS_DIR=${LINKLAB_SUBJECTS:-$LAB_LIB_TOP/subjects}
 # shellcheck disable=SC2034 # read by the scripts that source this file
 SUBJ_summary="" SUBJ_command="" SUBJ_policy="" SUBJ_policy_line=0
 
-subject_names() {
-    local f
-    for f in "$LAB_SUBJECTS_DIR"/*.subject; do
-        [ -e "$f" ] || continue
-        f=${f##*/}
-        echo "${f%.subject}"
-    done
-}
+subject_names() { names_in "$LAB_SUBJECTS_DIR" subject; }
 
 # subject_load FILE: reads a subject file (format: subjects/README.md;
 # nothing in it is executed) into SUBJ_summary, SUBJ_command, SUBJ_policy
