@@ -32,13 +32,23 @@ need_root() { # WHAT: exit 2 unless root
 
 # ----------------------------------------------------------------- JSON
 
-json_str() { # STRING -> a JSON string literal
-    local s=$1
+json_str() { # STRING -> a JSON string literal (every control character escaped)
+    local s=$1 out="" c i
     s=${s//\\/\\\\}
     s=${s//\"/\\\"}
     s=${s//$'\t'/\\t}
     s=${s//$'\r'/\\r}
     s=${s//$'\n'/\\n}
+    if [[ $s == *[$'\001'-$'\037'$'\177']* ]]; then
+        for ((i = 0; i < ${#s}; i++)); do
+            c=${s:i:1}
+            case $c in
+            [$'\001'-$'\037'$'\177']) printf -v c '\\u%04x' "'$c" ;;
+            esac
+            out+=$c
+        done
+        s=$out
+    fi
     printf '"%s"' "$s"
 }
 
@@ -59,13 +69,23 @@ json_list() { # ITEMS... -> ["a","b"]
 # the mounts under any DIR, one sorted line each. Loop devices are global
 # state: only the ones this caller's directories back are its to count.
 machine_state() {
-    local dirs
-    dirs=$(printf '%s/\n' "$@")
+    local dirs="" d
+    for d in "$@"; do
+        if [ -z "$d" ] || [ "$d" = / ]; then
+            echo "machine_state: '$d' is no directory to count under" >&2
+            return 2
+        fi
+        dirs+="${d%/}/"$'\n'
+    done
+    [ -n "$dirs" ] || { echo "machine_state: which directories?" >&2; return 2; }
+    # losetup --raw writes a space in a path as \x20, mountinfo as \040
     losetup --list --noheadings --raw --output NAME,BACK-FILE |
         awk -v dirs="$dirs" 'BEGIN { n = split(dirs, d, "\n") }
-            { for (i = 1; i <= n; i++) if (d[i] != "" && index($2, d[i]) == 1) { print; next } }' | sort
+            { p = $0; sub(/^[^ ]* /, "", p); gsub(/\\x20/, " ", p); gsub(/\\x5c/, "\\", p)
+              for (i = 1; i <= n; i++) if (d[i] != "" && index(p, d[i]) == 1) { print $1 " " p; next } }' | sort
     awk -v dirs="$dirs" 'BEGIN { n = split(dirs, d, "\n") }
-        { for (i = 1; i <= n; i++) if (d[i] != "" && index($5, d[i]) == 1) { print $5; next } }' \
+        { p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\012/, "\n", p); gsub(/\\134/, "\\", p)
+          for (i = 1; i <= n; i++) if (d[i] != "" && index(p, d[i]) == 1) { print p; next } }' \
         /proc/self/mountinfo | sort
 }
 
@@ -120,20 +140,26 @@ profile_names() { names_in "$LAB_PROFILES_DIR" conf; }
 # first): same-P, bind-P, subvol-btrfs, cross-A-B. Returns 1 with nothing
 # printed for a name that is no layout, and 2 for a cross-A-B that splits
 # into two profile pairs in more than one way.
+is_profile() { # NAME: a profile name (as scripts/images takes them) with a file
+    [[ $1 =~ ^[a-z0-9][a-z0-9-]*$ ]] && [ -f "$LAB_PROFILES_DIR/$1.conf" ]
+}
+
 layout_profiles() {
     local l=$1 p rest pairs=()
     case $l in
     same-* | bind-*) p=${l#*-}
-        [ -f "$LAB_PROFILES_DIR/$p.conf" ] || return 1
+        is_profile "$p" || return 1
         echo "$p" ;;
-    subvol-btrfs) echo btrfs ;;
+    subvol-btrfs)
+        is_profile btrfs || return 1
+        echo btrfs ;;
     cross-*)
         rest=${l#cross-}
-        for p in $(profile_names); do
-            if [[ $rest == "$p"-* ]] && [ -f "$LAB_PROFILES_DIR/${rest#"$p"-}.conf" ]; then
+        while read -r p; do
+            if [[ $rest == "$p"-* ]] && is_profile "$p" && is_profile "${rest#"$p"-}"; then
                 pairs+=("$p" "${rest#"$p"-}")
             fi
-        done
+        done < <(profile_names)
         case ${#pairs[@]} in
         0) return 1 ;;
         2) printf "%s\n" "${pairs[@]}" ;;
@@ -151,6 +177,15 @@ SUBJ_summary="" SUBJ_command="" SUBJ_policy="" SUBJ_policy_line=0
 
 subject_names() { names_in "$LAB_SUBJECTS_DIR" subject; }
 
+# subject_check_name NAME: a subject's name is a file name of letters,
+# digits, '.', '_' and '-' (it names cells and directories)
+subject_check_name() {
+    [[ $1 =~ ^[A-Za-z0-9._-]+$ ]] || {
+        echo "${prog:-linklab}: $LAB_SUBJECTS_DIR/$1.subject: a subject's name takes letters, digits, '.', '_' and '-' only" >&2
+        return 1
+    }
+}
+
 # subject_load FILE: reads a subject file (format: subjects/README.md;
 # nothing in it is executed) into SUBJ_summary, SUBJ_command, SUBJ_policy
 # (the words after `policy`) and SUBJ_policy_line (its line number). A
@@ -160,22 +195,25 @@ subject_names() { names_in "$LAB_SUBJECTS_DIR" subject; }
 subject_load() {
     local f=$1 line lineno=0 w
     SUBJ_summary="" SUBJ_command="" SUBJ_policy="" SUBJ_policy_line=0
-    [ -r "$f" ] || { echo "${prog:-linklab}: $f: cannot read" >&2; return 1; }
+    if [ ! -f "$f" ] || [ ! -r "$f" ]; then
+        echo "${prog:-linklab}: $f: not a readable file" >&2
+        return 1
+    fi
     while IFS= read -r line || [ -n "$line" ]; do
         lineno=$((lineno + 1))
         line=${line%$'\r'} # a file saved with CRLF line ends reads the same
+        [ "$lineno" -ne 1 ] || line=${line#$'\xef\xbb\xbf'} # and one with a byte-order mark
         read -r -a w <<<"$line"
         if [ "${#w[@]}" -eq 0 ] || [[ ${w[0]} == '#'* ]]; then continue; fi
         local rest=${line#*"${w[0]}"}
         rest=${rest#"${rest%%[![:space:]]*}"}
         case ${w[0]} in
-        summary) SUBJ_summary=$rest ;;
-        command)
-            [ -z "$SUBJ_command" ] || { echo "${prog:-linklab}: $f:$lineno: a second command line" >&2; return 1; }
-            SUBJ_command=$rest ;;
-        policy)
-            [ -z "$SUBJ_policy" ] || { echo "${prog:-linklab}: $f:$lineno: a second policy line" >&2; return 1; }
-            SUBJ_policy="${w[*]:1}" SUBJ_policy_line=$lineno ;;
+        summary | command | policy)
+            local var=SUBJ_${w[0]}
+            [ -z "${!var}" ] || { echo "${prog:-linklab}: $f:$lineno: a second ${w[0]} line" >&2; return 1; }
+            [ -n "$rest" ] || { echo "${prog:-linklab}: $f:$lineno: ${w[0]} with nothing after it" >&2; return 1; }
+            printf -v "$var" '%s' "$rest"
+            [ "${w[0]}" != policy ] || SUBJ_policy="${w[*]:1}" SUBJ_policy_line=$lineno ;;
         *) echo "${prog:-linklab}: $f:$lineno: unknown statement '${w[0]}' (summary, command, policy)" >&2
             return 1 ;;
         esac
@@ -183,12 +221,45 @@ subject_load() {
 }
 
 # template_fill TEMPLATE NAME=VALUE...: TEMPLATE with every {NAME} replaced
-# by its VALUE; a placeholder no pair names is left as it is.
+# by its VALUE, in one pass from left to right (a value is never read as a
+# template itself, and no character in it is special); a placeholder no
+# pair names is left as it is.
 template_fill() {
-    local t=$1 kv
+    local t=$1 out="" kv name found
     shift
-    for kv in "$@"; do
-        t=${t//\{${kv%%=*}\}/${kv#*=}}
+    while [[ $t == *\{* ]]; do
+        out+=${t%%\{*}
+        t=${t#*\{}
+        name=${t%%\}*}
+        found=0
+        if [[ $t == *\}* ]]; then
+            for kv in "$@"; do
+                if [ "${kv%%=*}" = "$name" ]; then
+                    out+=${kv#*=}
+                    found=1
+                    break
+                fi
+            done
+        fi
+        if [ "$found" = 1 ]; then
+            t=${t#*\}}
+        else
+            out+="{"
+        fi
     done
-    printf '%s' "$t"
+    printf '%s' "$out$t"
+}
+
+# template_unknown TEMPLATE NAME...: the first {WORD} placeholder of TEMPLATE
+# that is none of NAME, or nothing
+template_unknown() {
+    local t=$1 n p
+    shift
+    while [[ $t =~ \{([A-Za-z_][A-Za-z0-9_]*)\} ]]; do
+        p=${BASH_REMATCH[1]}
+        t=${t#*"${BASH_REMATCH[0]}"}
+        for n in "$@"; do [ "$n" != "$p" ] || continue 2; done
+        echo "{$p}"
+        return 0
+    done
 }

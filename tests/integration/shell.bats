@@ -51,6 +51,17 @@ teardown() {
     run layout_profiles same-nosuch
     [ "$status" -eq 1 ]
     [ -z "$output" ]
+    # names that look like paths are no profiles, whatever file they reach
+    for l in same-../tests/fixtures/bench/one same-./tmpfs cross-tmpfs-../images/btrfs bind-/etc/passwd; do
+        run "$LAB_TOP/scripts/images" profiles "$l"
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"unknown layout"* ]]
+    done
+    # subvol-btrfs needs a btrfs profile
+    mkdir "$S/nobtrfs"
+    printf 'type=tmpfs\nsize=1M\n' >"$S/nobtrfs/tmpfs.conf"
+    LINKLAB_PROFILES=$S/nobtrfs run "$LAB_TOP/scripts/images" profiles subvol-btrfs
+    [ "$status" -eq 2 ]
     # profiles a, a-b, b-c, c: cross-a-b-c is a|b-c and a-b|c
     mkdir "$S/profiles"
     for p in a a-b b-c c; do printf 'type=tmpfs\nsize=1M\n' >"$S/profiles/$p.conf"; done
@@ -65,8 +76,8 @@ teardown() {
     [[ "$output" == *"unknown layout 'cross-btrfs'"* ]]
 }
 
-@test "json_str and json_list: quotes, backslashes, tabs, CR and newlines parse back as written" {
-    s=$(printf 'a"b\\c\td\re\nf')
+@test "json_str and json_list: quotes, backslashes, control characters parse back as written" {
+    s=$(printf 'a"b\\c\td\re\nf\001g\037h\177i')
     json_list "$s" "" plain >"$S/j.json"
     python3 -c 'import json, sys
 v = json.load(open(sys.argv[1]))
@@ -87,6 +98,22 @@ assert v == [sys.argv[2], "", "plain"], v' "$S/j.json" "$s"
     [[ "$output" == "linklab: $S/bad.subject:2: unknown statement 'run'"* ]]
     run template_fill "a {x} {y} {x}" x=1 "y=two words"
     [ "$output" = "a 1 two words 1" ]
+    # a value is never a template itself, and none of its characters is special
+    run template_fill "{linklab} --target {target} {mode}" 'linklab=/x/ll&x' 'target=/r\&{mode}' mode=copy
+    [ "$output" = '/x/ll&x --target /r\&{mode} copy' ]
+    run template_unknown "a {mode} {target} {bogus} {x}" mode target
+    [ "$output" = "{bogus}" ]
+    printf 'summary x\npolicy\n' >"$S/bare.subject"
+    run subject_load "$S/bare.subject"
+    [ "$status" -eq 1 ]
+    [ "$output" = "linklab: $S/bare.subject:2: policy with nothing after it" ]
+    mkdir "$S/dir.subject"
+    run subject_load "$S/dir.subject"
+    [ "$status" -eq 1 ]
+    [ "$output" = "linklab: $S/dir.subject: not a readable file" ]
+    printf '\xef\xbb\xbf# a comment\r\nsummary y\r\n' >"$S/bom.subject"
+    subject_load "$S/bom.subject"
+    [ "$SUBJ_summary" = y ]
 }
 
 @test "bench/run takes its subjects from subjects/: a new file is a new subject, a broken one is a usage error" {
@@ -98,12 +125,23 @@ assert v == [sys.argv[2], "", "plain"], v' "$S/j.json" "$s"
     echo "$output"
     [ "$status" -eq 2 ]
     [[ "$output" == *"d.conf:3: unknown subject 'mycp' (subjects: cp linklab linklab-darwin linklab-uv04 pip)"* ]]
+    printf 'summary cp again\ncommand cp {cpflags} {entries} {target} {bogus}\n' >"$S/subjects/mycp.subject"
+    run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"
+    [ "$status" -eq 2 ]
+    [[ "$output" == "bench/run: $S/subjects/mycp.subject: subject 'mycp': unknown placeholder {bogus} ("* ]]
     printf 'summary cp again\ncommand cp {cpflags} {entries} {target}\n' >"$S/subjects/mycp.subject"
     printf 'summary x\nbogus y\n' >"$S/subjects/broken.subject"
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"
     [ "$status" -eq 2 ]
     [ "$output" = "bench/run: $S/subjects/broken.subject:2: unknown statement 'bogus' (summary, command, policy)" ]
     rm "$S/subjects/broken.subject"
+    printf 'summary x\n' >"$S/subjects/my sub.subject"
+    run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"
+    [ "$status" -eq 2 ]
+    [ "$output" = "bench/run: $S/subjects/my sub.subject: a subject's name takes letters, digits, '.', '_' and '-' only" ]
+    rm "$S/subjects/my sub.subject"
+    # a subject with only a policy (for linklab install --policy) is no cell's business
+    printf 'summary only a policy\npolicy p9\n' >"$S/subjects/onlypolicy.subject"
     export LINKLAB_ROOT=$S/root
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out3" --no-report
     echo "$output"
@@ -139,4 +177,15 @@ assert (r["tried"], r["survived"], r["bytes_lost"]) == (15, 15, 0), r' "$S/h.jso
     [ "$output" = "$(printf '%s\n' "$before" "$S/a/m" | sed '/^$/d')" ]
     run machine_state "$S/a"
     [ "$output" = "$before" ]
+    # a space in a path (mountinfo writes \040, losetup \x20)
+    mkdir -p "$S/sp ace/m"
+    mount -t tmpfs lab-shell-sp "$S/sp ace/m"
+    run machine_state "$S/sp ace"
+    umount "$S/sp ace/m"
+    [ "$output" = "$S/sp ace/m" ]
+    # no directory, or /, counts nothing rather than everything
+    run machine_state
+    [ "$status" -eq 2 ]
+    run machine_state /
+    [ "$status" -eq 2 ]
 }
