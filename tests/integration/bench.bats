@@ -104,6 +104,31 @@ PY
         [[ "$output" == *"typo.conf:3: "*"nosuch"* ]]
         [ ! -e "$BATS_TEST_TMPDIR/typo" ]
     done
+    # expectations parse through the reporter's table before anything runs
+    for expect in "clas=cloned" "class=clonedd" "fallback=maybe" "warnings=x"; do
+        printf 'runs 1\ncorpus tiny\ncell same-tmpfs linklab copy %s\n' "$expect" >"$BATS_TEST_TMPDIR/typo.conf"
+        run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/typo.conf" --out "$BATS_TEST_TMPDIR/typo"
+        echo "$output"
+        [ "$status" -eq 2 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == "bench/run: $BATS_TEST_TMPDIR/typo.conf:3: "*"${expect%%=*}"* ]]
+        [ ! -e "$BATS_TEST_TMPDIR/typo" ]
+    done
+    # arguments: a count that is no number, an option without its value, a
+    # corpus that does not exist (before any profile is brought up)
+    printf 'runs 1\ncorpus tiny\ncell same-tmpfs linklab copy class=copied\n' >"$BATS_TEST_TMPDIR/ok.conf"
+    run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/ok.conf" --out "$BATS_TEST_TMPDIR/a1" --runs abc
+    [ "$status" -eq 2 ]
+    [ "$output" = "bench/run: --runs takes a whole number from 1 up, not 'abc'" ]
+    run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/ok.conf" --runs
+    [ "$status" -eq 2 ]
+    [ "$output" = "bench/run: --runs needs a value (see --help)" ]
+    run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/ok.conf" --out "$BATS_TEST_TMPDIR/a2" --corpus nosuch
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"bench/run: corpus nosuch (scale 1): "* ]]
+    [[ "$output" != *"bringing up"* ]]
+    assert_nothing_held
     mkdir -p "$BATS_TEST_TMPDIR/used/cells/001-old"
     run "$LAB_TOP/bench/run" "$LAB_TOP/tests/fixtures/bench/one.conf" --out "$BATS_TEST_TMPDIR/used"
     [ "$status" -eq 2 ]
@@ -137,4 +162,21 @@ assert any(e["expect"] == "observed" and not e["pass"] for e in c["expectations"
     [ "$status" -eq 1 ]
     [[ "${lines[-1]}" == "sign-off: FAIL (0 pass, 0 fail, 1 not run, 0 regressions): no cell ran and passed" ]]
     assert_nothing_held
+}
+
+@test "bench/run with its profiles already up brings up nothing else and leaves them as they were" {
+    "$LAB_TOP/scripts/images" up tmpfs >/dev/null
+    before=$("$LAB_TOP/scripts/images" status --json)
+    run "$LAB_TOP/bench/run" "$LAB_TOP/tests/fixtures/bench/one.conf" --out "$BATS_TEST_TMPDIR/r" --no-report
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"bringing up nothing"* ]]
+    # `up` with no names would have brought up every profile (and left them)
+    [[ "$output" != *"unavailable"* ]]
+    python3 -c 'import json, sys
+a = {p["profile"]: p["state"] for p in json.loads(sys.argv[1])["profiles"]}
+b = {p["profile"]: p["state"] for p in json.loads(sys.argv[2])["profiles"]}
+assert a == b, (a, b)
+assert a["tmpfs"] == "up" and a["btrfs"].startswith("down"), a' "$before" "$("$LAB_TOP/scripts/images" status --json)"
+    [ -z "$(losetup --list --noheadings --raw --output BACK-FILE | grep -F "$LINKLAB_ROOT/")" ]
 }

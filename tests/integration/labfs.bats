@@ -240,6 +240,9 @@ stat_calls() { # MOUNT OP: calls of OP so far
     IMAGES_DAEMONS="$IMAGES_DAEMONS $pid"
     # exactly the daemon serving this mount, by the pid it reported
     [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" == *"$mnt"* ]]
+    # it takes SIGTERM (up's worker ignores it; the daemon must not inherit that)
+    sigign=$(awk '/^SigIgn:/ { print $2 }' "/proc/$pid/status")
+    [ $((0x$sigign & 0x4002)) -eq 0 ]
     kill -KILL "$pid"
     wait_gone "$pid"
     run "$images" status apfs-like

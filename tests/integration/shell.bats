@@ -16,7 +16,7 @@ teardown() {
 
 @test "--help of every script shows its header comment, exit 0, and never a line of code" {
     n=0
-    for f in "$LAB_TOP"/scripts/* "$LAB_TOP"/bench/* "$LAB_TOP"/tests/run "$LAB_TOP"/.ci/run; do
+    for f in "$LAB_TOP"/scripts/* "$LAB_TOP"/bench/* "$LAB_TOP"/tests/run "$LAB_TOP"/tests/lib/lint-bats "$LAB_TOP"/.ci/run; do
         [ -x "$f" ] || continue
         [ -f "$f" ] || continue
         head -n 1 "$f" | grep -q '^#!/usr/bin/env bash' || continue
@@ -27,8 +27,8 @@ teardown() {
         [ -z "$(printf '%s\n' "$output" | grep -E 'set -euo|shellcheck (disable|source|shell)=|^#!|^[a-z_]+=\$')" ]
         n=$((n + 1))
     done
-    # every bash script of scripts/ and bench/, tests/run, .ci/run
-    [ "$n" -ge 11 ]
+    # every bash script of scripts/ and bench/, tests/run, lint-bats, .ci/run
+    [ "$n" -ge 12 ]
 }
 
 @test "usage_from_header: stops at the first line of code, drops linter directives" {
@@ -153,7 +153,7 @@ assert v == [sys.argv[2], "", "plain"], v' "$S/j.json" "$s"
 @test "linklab scenario --installer SUBJECT runs that subject's command; one it cannot fill is a usage error" {
     run "$LAB_TOP/bench/scenarios" run hostile --installer cp
     [ "$status" -eq 2 ]
-    [ "$output" = "linklab scenario: subject 'cp': the scenarios fill {mode}, {cache}, {target} and {wheels} only; its command needs more" ]
+    [ "$output" = "linklab scenario: subject 'cp': its command needs {cpflags}; the scenarios fill {mode}, {cache}, {target} and {wheels} only" ]
     run "$LAB_TOP/bench/scenarios" run hostile --installer nosuch
     [ "$status" -eq 2 ]
     [[ "$output" == "linklab scenario: no subject 'nosuch' (subjects: "* ]]
