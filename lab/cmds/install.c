@@ -156,5 +156,11 @@ int cmd_install(int argc, char **argv)
         return usage_error("install", "no wheel given");
     o.wheels = argv + optind;
     o.nwheels = argc - optind;
+    /* a target in the cache (or around it) would install the cache over itself */
+    int ov = paths_overlap(o.target_dir, o.cache_dir);
+    if (ov > 0)
+        return usage_error("install", "--target %s and --cache %s overlap (the %s lies inside the %s): "
+                           "an install would write into the cache it reads", o.target_dir, o.cache_dir,
+                           ov == 1 ? "target" : "cache", ov == 1 ? "cache" : "target");
     return install_run(&o);
 }

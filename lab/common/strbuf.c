@@ -37,13 +37,15 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
-void strbuf_adds(struct strbuf *sb, const char *s)
+void strbuf_add(struct strbuf *sb, const void *data, size_t n)
 {
-    size_t n = strlen(s);
     grow(sb, n);
-    memcpy(sb->buf + sb->len, s, n + 1);
+    memcpy(sb->buf + sb->len, data, n);
     sb->len += n;
+    sb->buf[sb->len] = '\0';
 }
+
+void strbuf_adds(struct strbuf *sb, const char *s) { strbuf_add(sb, s, strlen(s)); }
 
 void strbuf_addsep(struct strbuf *sb, const char *sep)
 {

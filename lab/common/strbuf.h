@@ -22,6 +22,8 @@ struct strbuf {
 
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_adds(struct strbuf *sb, const char *s);
+/* n bytes, which may hold NULs (len counts them) */
+void strbuf_add(struct strbuf *sb, const void *data, size_t n);
 /* separator first unless the buffer is empty: a list in one call */
 void strbuf_addsep(struct strbuf *sb, const char *sep);
 /* the text so far ("" when nothing was added); valid until the next add */

@@ -1,5 +1,7 @@
 #include "common/util.h"
 
+#include "common/strbuf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -310,4 +312,77 @@ void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, cons
 bool process_gone(long pid)
 {
     return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+char *path_resolve_future(const char *path)
+{
+    char *abs;
+    if (path[0] == '/') {
+        abs = xstrdup(path);
+    } else {
+        char *cwd = getcwd(NULL, 0);
+        if (!cwd)
+            return NULL;
+        abs = xasprintf("%s/%s", cwd, path);
+        free(cwd);
+    }
+    /* take components off the end until what is left exists */
+    size_t n = strlen(abs);
+    char *resolved = NULL;
+    size_t cut = n;
+    for (;;) {
+        char saved = abs[cut];
+        abs[cut] = '\0';
+        resolved = realpath(cut ? abs : "/", NULL);
+        abs[cut] = saved;
+        if (resolved || cut == 0)
+            break;
+        while (cut > 0 && abs[cut - 1] == '/')
+            cut--;
+        while (cut > 0 && abs[cut - 1] != '/')
+            cut--;
+    }
+    if (!resolved) {
+        free(abs);
+        return NULL;
+    }
+    /* and put the rest back, as mkdir -p would walk it */
+    struct strbuf out = STRBUF_INIT;
+    strbuf_adds(&out, strcmp(resolved, "/") == 0 ? "" : resolved);
+    free(resolved);
+    for (char *comp = strtok(abs + cut, "/"); comp; comp = strtok(NULL, "/")) {
+        if (strcmp(comp, ".") == 0)
+            continue;
+        if (strcmp(comp, "..") == 0) {
+            char *slash = strrchr(out.buf ? out.buf : "", '/');
+            if (slash) {
+                out.len = (size_t)(slash - out.buf);
+                out.buf[out.len] = '\0';
+            }
+            continue;
+        }
+        strbuf_addf(&out, "/%s", comp);
+    }
+    free(abs);
+    if (out.len == 0)
+        strbuf_adds(&out, "/");
+    return strbuf_detach(&out);
+}
+
+/* Whether a is b or lies inside it. */
+static bool path_within(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+    if (strcmp(b, "/") == 0)
+        return true;
+    return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+int paths_overlap(const char *a, const char *b)
+{
+    char *ra = path_resolve_future(a), *rb = path_resolve_future(b);
+    int rc = !ra || !rb ? -1 : path_within(ra, rb) ? 1 : path_within(rb, ra) ? 2 : 0;
+    free(ra);
+    free(rb);
+    return rc;
 }

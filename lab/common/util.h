@@ -49,6 +49,15 @@ bool process_gone(long pid);
 void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 /* Parses a positive integer option value; false when it is not one. */
+/* The absolute path that path names, or would name once mkdir -p made it:
+ * the longest prefix that exists resolved (symlinks too), the rest added
+ * as mkdir -p walks it. malloc'd; NULL when not even that can be had. */
+char *path_resolve_future(const char *path);
+
+/* 1 when a is b or inside it, 2 when b is inside a, 0 when apart, -1 when
+ * one cannot be resolved. */
+int paths_overlap(const char *a, const char *b);
+
 bool parse_count(const char *s, long min, long max, long *out);
 
 #endif

@@ -291,6 +291,18 @@ enum cache_result cache_ensure(struct cache *c, const char *wheel, char **key, c
     return rc;
 }
 
+/* A field of digits in base followed by one space: where the next field
+ * starts, or NULL (no sign, no leading blanks, no overflow). */
+static char *digits_field(char *q, int base, long long *out)
+{
+    if (*q < '0' || *q > (base == 8 ? '7' : '9'))
+        return NULL;
+    char *end;
+    errno = 0;
+    *out = strtoll(q, &end, base);
+    return errno || *end != ' ' ? NULL : end + 1;
+}
+
 int cache_manifest_load(const struct cache *c, const char *key, struct manifest *m, char *err,
                         size_t errlen)
 {
@@ -313,19 +325,30 @@ int cache_manifest_load(const struct cache *c, const char *key, struct manifest 
         if (!nl)
             break;
         *nl = '\0';
-        char type;
-        unsigned mode;
-        long long size;
-        int off = 0;
-        if (sscanf(p, "%c %o %lld %n", &type, &mode, &size, &off) != 3 || off == 0 ||
-            (type != 'd' && type != 'f')) {
-            snprintf(err, errlen, "%s: malformed line %zu", path, m->n + 1);
+        /* "T MODE SIZE NAME": one space between fields, and the name is the
+         * rest of the line byte for byte (a name may start with a space) */
+        char *q = p;
+        char type = *q++;
+        long long mode = 0, size = 0;
+        const char *why = (type != 'd' && type != 'f') || *q++ != ' ' ? "no type"
+                          : !(q = digits_field(q, 8, &mode)) ? "bad mode"
+                          : !(q = digits_field(q, 10, &size)) ? "bad size"
+                          : entryname_check(q); /* as the wheel's names were */
+        if (!why && mode != 0644 && mode != 0755)
+            why = "bad mode";
+        if (!why && type == 'd' && (mode != 0755 || size != 0))
+            why = "a directory with a file's mode or size";
+        if (!why && type == 'd' && m->n > m->ndirs)
+            why = "a directory after the files";
+        if (why) {
+            snprintf(err, errlen, "%s: malformed line %zu (%s); remove the cache entry %s", path,
+                     m->n + 1, why, key);
             free(path);
             manifest_free(m);
             return -1;
         }
         m->items[m->n++] = (struct manifest_item){
-            .path = p + off, .mode = mode, .size = size, .is_dir = type == 'd'};
+            .path = q, .mode = (unsigned)mode, .size = size, .is_dir = type == 'd'};
         if (type == 'd')
             m->ndirs++;
         else

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/beneath.h"
 #include "engine/cache.h"
 #include "engine/darwin.h"
 #include "common/strbuf.h"
@@ -194,6 +196,7 @@ static void *worker(void *arg)
         }
         pthread_mutex_unlock(&w->mu);
     }
+    place_thread_done();
     return NULL;
 }
 
@@ -201,14 +204,26 @@ static void *worker(void *arg)
 static int prepare_wheels(struct run *r)
 {
     char err[4096];
-    for (int k = 0; k < r->nw; k++) {
-        struct wheel_job *w = &r->w[k];
-        w->wheel = r->o->wheels[k];
+    int given = r->nw;
+    r->nw = 0;
+    for (int g = 0; g < given; g++) {
+        struct wheel_job *w = &r->w[r->nw];
+        w->wheel = r->o->wheels[g];
         enum cache_result cr = cache_ensure(&r->cache, w->wheel, &w->key, err, sizeof err);
         if (cr == CACHE_ERROR) {
             fail_run(r, "%s: %s", w->wheel, err);
             return -1;
         }
+        /* the same wheel given twice (or two files with one content) is one wheel */
+        bool again = false;
+        for (int j = 0; j < r->nw && !again; j++)
+            again = strcmp(r->w[j].key, w->key) == 0;
+        if (again) {
+            free(w->key);
+            w->key = NULL;
+            continue;
+        }
+        r->nw++;
         w->unpacked = cr == CACHE_UNPACKED;
         if (cache_manifest_load(&r->cache, w->key, &w->m, err, sizeof err) != 0) {
             fail_run(r, "%s: %s", w->wheel, err);
@@ -247,7 +262,8 @@ static int prepare_wheels(struct run *r)
  * directory of the target: removed when their process is gone. */
 static void sweep_stale_temps(int parentfd, const char *dir)
 {
-    int fd = openat(parentfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = strcmp(dir, ".") == 0 ? openat(parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                   : beneath_open(parentfd, dir, O_RDONLY | O_DIRECTORY, 0);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
         if (fd >= 0)
@@ -261,27 +277,41 @@ static void sweep_stale_temps(int parentfd, const char *dir)
     closedir(d);
 }
 
+/* Each directory of each wheel, parents first, made beneath the target: a
+ * symlink where a directory belongs is refused, never followed (it could
+ * lead into the cache or anywhere else). */
 static int make_directories(struct run *r)
 {
     sweep_stale_temps(r->tgt_dirfd, ".");
-    for (int k = 0; k < r->nw; k++) {
+    struct beneath_dir bd = BENEATH_DIR_INIT;
+    int rc = 0;
+    for (int k = 0; k < r->nw && rc == 0; k++) {
         struct wheel_job *w = &r->w[k];
-        for (size_t i = 0; i < w->m.ndirs; i++) {
-            const char *d = w->m.items[i].path;
+        for (size_t i = 0; i < w->m.ndirs && rc == 0; i++) {
+            const char *d = w->m.items[i].path, *base;
             struct stat st;
-            if (mkdirat(r->tgt_dirfd, d, 0755) == 0)
+            int pfd = beneath_parent(&bd, r->tgt_dirfd, d, &base);
+            if (pfd >= 0 && mkdirat(pfd, base, 0755) == 0)
                 continue;
             int e = errno;
-            if (e == EEXIST && fstatat(r->tgt_dirfd, d, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+            if (pfd >= 0 && e == EEXIST && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISDIR(st.st_mode)) {
                 sweep_stale_temps(r->tgt_dirfd, d); /* only directories that were there */
                 continue;
             }
-            fail_run(r, "%s/%s: cannot create directory: %s", r->target_abs, d,
-                     e == EEXIST ? "a file of that name is in the way" : strerror(e));
-            return -1;
+            const char *why = strerror(e);
+            if (pfd >= 0 && e == EEXIST)
+                why = S_ISLNK(st.st_mode) ? "a symlink is where a directory belongs (refusing to "
+                                            "write through it)"
+                                          : "a file of that name is in the way";
+            else if (e == ELOOP || e == EXDEV)
+                why = "a symlink on the way (refusing to write through it)";
+            fail_run(r, "%s/%s: cannot create directory: %s", r->target_abs, d, why);
+            rc = -1;
         }
     }
-    return 0;
+    beneath_dir_release(&bd);
+    return rc;
 }
 
 /* A policy such as uv-0.4 first tries to clone each wheel directory as a
@@ -549,6 +579,22 @@ static int open_target(struct run *r)
     if (r->tgt_dirfd < 0) {
         fail_run(r, "%s: cannot open target directory: %s", r->target_abs, strerror(errno));
         return -1;
+    }
+    /* one install at a time into a target (as uv locks an environment):
+     * two at once would mix their files. The lock is the directory's own,
+     * so nothing is added to the target; it goes with the descriptor. */
+    if (flock(r->tgt_dirfd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) {
+            fail_run(r, "%s: cannot lock the target: %s", r->target_abs, strerror(errno));
+            return -1;
+        }
+        lab_info("%s: another install into this target is running; waiting for it", r->target_abs);
+        while (flock(r->tgt_dirfd, LOCK_EX) != 0) {
+            if (errno != EINTR) {
+                fail_run(r, "%s: cannot lock the target: %s", r->target_abs, strerror(errno));
+                return -1;
+            }
+        }
     }
     return 0;
 }

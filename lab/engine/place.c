@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common/beneath.h"
 #include "common/util.h"
 
 #ifdef __linux__
@@ -34,37 +35,42 @@ int copy_method_parse(const char *name)
     return -1;
 }
 
-static int copy_data(int in, int out, long long size, enum copy_method method)
+static int copy_rw(int in, int out, long long left)
 {
-    long long left = size;
-    if (method == COPY_RW) {
-        char buf[1 << 16];
-        /* the manifest gives the size: stop there, without a read for EOF */
-        while (left > 0) {
-            ssize_t r = read(in, buf, left < (long long)sizeof buf ? (size_t)left : sizeof buf);
-            if (r < 0) {
+    char buf[1 << 16];
+    /* the manifest gives the size: stop there, without a read for EOF */
+    while (left > 0) {
+        ssize_t r = read(in, buf, left < (long long)sizeof buf ? (size_t)left : sizeof buf);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (r == 0)
+            return EIO; /* the cache file is shorter than its manifest says */
+        for (ssize_t done = 0; done < r;) {
+            ssize_t w = write(out, buf + done, (size_t)(r - done));
+            if (w < 0) {
                 if (errno == EINTR)
                     continue;
                 return errno;
             }
-            if (r == 0)
-                return EIO; /* the cache file is shorter than its manifest says */
-            for (ssize_t done = 0; done < r;) {
-                ssize_t w = write(out, buf + done, (size_t)(r - done));
-                if (w < 0) {
-                    if (errno == EINTR)
-                        continue;
-                    return errno;
-                }
-                done += w;
-            }
-            left -= r;
+            done += w;
         }
-        return 0;
+        left -= r;
     }
-#ifndef __linux__
-    return ENOTSUP; /* sendfile and copy_file_range are Linux calls */
-#endif
+    return 0;
+}
+
+/* sendfile or copy_file_range; when the kernel cannot do it for these two
+ * files (EXDEV: copy_file_range across filesystems before Linux 5.19 and
+ * on some since; EINVAL, EOPNOTSUPP, ENOSYS) before anything was copied,
+ * the plain read/write copy does it. */
+static int copy_data(int in, int out, long long size, enum copy_method method)
+{
+    if (method == COPY_RW)
+        return copy_rw(in, out, size);
+    long long left = size;
     while (left > 0) {
         size_t chunk = left > (1LL << 30) ? (size_t)1 << 30 : (size_t)left;
 #ifdef __linux__
@@ -72,11 +78,14 @@ static int copy_data(int in, int out, long long size, enum copy_method method)
                                             : copy_file_range(in, NULL, out, NULL, chunk, 0);
 #else
         ssize_t n = -1;
-        errno = ENOTSUP;
+        errno = ENOSYS;
 #endif
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (left == size && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP ||
+                                 errno == ENOSYS))
+                return copy_rw(in, out, size);
             return errno;
         }
         if (n == 0)
@@ -86,101 +95,116 @@ static int copy_data(int in, int out, long long size, enum copy_method method)
     return 0;
 }
 
-/* Opens the cache file and creates the target exclusively with the source's
- * mode (the process umask is 0 during installs). */
-static int open_pair(const struct place_ctx *ctx, const char *rel, const char *name, unsigned perm,
-                     int *in, int *out)
+/* Each worker thread keeps the parent directory it placed into last, on
+ * both sides (beneath.h): one openat2 per directory, not per file. */
+static _Thread_local struct beneath_dir tl_src = BENEATH_DIR_INIT, tl_tgt = BENEATH_DIR_INIT;
+
+void place_thread_done(void)
 {
-    *in = openat(ctx->src_dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (*in < 0)
-        return errno;
-    *out = openat(ctx->tgt_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, perm);
-    if (*out < 0) {
-        int e = errno;
-        close(*in);
-        return e;
-    }
-    return 0;
+    beneath_dir_release(&tl_src);
+    beneath_dir_release(&tl_tgt);
 }
 
-static int finish_pair(const struct place_ctx *ctx, const char *name, int in, int out, int err)
+/* rel's parent directory beneath root and rel's last component. */
+struct end {
+    int dir;
+    const char *base;
+};
+
+static int resolve(struct beneath_dir *bd, int root, const char *rel, struct end *e)
 {
+    e->dir = beneath_parent(bd, root, rel, &e->base);
+    return e->dir < 0 ? errno : 0;
+}
+
+/* "DIR/.BASE.TAG.PID.N" beside a name, as a base name in the same directory. */
+static void temp_base(const char *base, const char *tag, char *out, size_t outlen)
+{
+    static unsigned counter;
+    unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+    snprintf(out, outlen, ".%.200s.%s.%ld.%u", base, tag, (long)getpid(), n);
+}
+
+/* Fills the new file tmp in dst.dir from src by FICLONE or a copy. The
+ * file is created exclusively under the temporary name, never opened at
+ * its final name: a file is only ever written under a name this process
+ * created. */
+static int fill_temp(const struct place_ctx *ctx, enum lab_mode mode, struct end src, struct end dst,
+                     const char *tmp, unsigned perm, long long size)
+{
+    int in = openat(src.dir, src.base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (in < 0)
+        return errno;
+    int out = openat(dst.dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, perm);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return e;
+    }
+    int err = 0;
+    if (mode == MODE_CLONE) {
+#ifdef FICLONE
+        if (ioctl(out, FICLONE, in) != 0)
+            err = errno;
+#else
+        err = EOPNOTSUPP;
+#endif
+    } else {
+        err = copy_data(in, out, size, ctx->copy_method);
+    }
     close(in);
     if (close(out) != 0 && !err)
         err = errno;
     if (err)
-        unlinkat(ctx->tgt_dirfd, name, 0);
+        unlinkat(dst.dir, tmp, 0);
     return err;
 }
 
-static int place_clone(const struct place_ctx *ctx, const char *rel, const char *name, unsigned perm)
+/* Moves tmp to base in dir: over what is there (replace), or only where
+ * nothing is (EEXIST otherwise). The temporary name is gone either way. */
+static int commit_temp(int dir, const char *tmp, const char *base, bool replace)
 {
+    int rc = replace ? renameat(dir, tmp, dir, base) : renameat2(dir, tmp, dir, base, RENAME_NOREPLACE);
+    if (rc != 0 && !replace && errno == EINVAL) {
+        /* no RENAME_NOREPLACE here: link(2) does not replace either */
+        rc = linkat(dir, tmp, dir, base, 0);
+        if (rc == 0)
+            unlinkat(dir, tmp, 0);
+    }
+    int err = rc == 0 ? 0 : errno;
+    if (err)
+        unlinkat(dir, tmp, 0);
+    return err;
+}
+
 #ifdef __APPLE__
+static int place_clonefile(const struct place_ctx *ctx, const char *rel, struct end dst, const char *name)
+{
     char src[PATH_MAX];
     snprintf(src, sizeof src, "%s/%s", ctx->src_root, rel);
-    if (clonefileat(AT_FDCWD, src, ctx->tgt_dirfd, name, CLONE_NOFOLLOW) != 0)
-        return errno;
-    (void)perm;
-    return 0;
-#else
-    int in = -1, out = -1;
-    int err = open_pair(ctx, rel, name, perm, &in, &out);
-    if (err)
-        return err;
-    if (ioctl(out, FICLONE, in) != 0)
-        err = errno;
-    return finish_pair(ctx, name, in, out, err);
+    return clonefileat(AT_FDCWD, src, dst.dir, name, CLONE_NOFOLLOW) != 0 ? errno : 0;
+}
 #endif
-}
 
-static int place_copy(const struct place_ctx *ctx, const char *rel, const char *name, unsigned perm,
-                      long long size, int tgt_dirfd)
+/* Creates name in dst.dir in one step, as a hard link or a symlink. */
+static int link_in_one_step(const struct place_ctx *ctx, enum lab_mode mode, const char *rel, struct end src,
+                            struct end dst, const char *name)
 {
-    struct place_ctx c = *ctx;
-    c.tgt_dirfd = tgt_dirfd;
-    int in = -1, out = -1;
-    int err = open_pair(&c, rel, name, perm, &in, &out);
-    if (err)
-        return err;
-    err = copy_data(in, out, size, ctx->copy_method);
-    return finish_pair(&c, name, in, out, err);
-}
-
-static int place_direct(const struct place_ctx *ctx, enum lab_mode mode, const char *rel,
-                        const char *name, unsigned perm, long long size)
-{
-    switch (mode) {
-    case MODE_CLONE:
-        return place_clone(ctx, rel, name, perm);
-    case MODE_HARDLINK:
-        return linkat(ctx->src_dirfd, rel, ctx->tgt_dirfd, name, 0) == 0 ? 0 : errno;
-    case MODE_COPY:
-        return place_copy(ctx, rel, name, perm, size, ctx->tgt_dirfd);
-    case MODE_SYMLINK: {
-        char src[PATH_MAX];
-        if ((size_t)snprintf(src, sizeof src, "%s/%s", ctx->src_root, rel) >= sizeof src)
-            return ENAMETOOLONG;
-        return symlinkat(src, ctx->tgt_dirfd, name) == 0 ? 0 : errno;
-    }
-    default:
-        return EINVAL;
-    }
-}
-
-/* "dir/.base.ll.PID.N" beside rel. */
-static void temp_name(const char *rel, const char *tag, char *out, size_t outlen)
-{
-    static unsigned counter;
-    unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
-    const char *slash = strrchr(rel, '/');
-    int dlen = slash ? (int)(slash - rel + 1) : 0;
-    const char *base = slash ? slash + 1 : rel;
-    snprintf(out, outlen, "%.*s.%.200s.%s.%ld.%u", dlen, rel, base, tag, (long)getpid(), n);
+    if (mode == MODE_HARDLINK)
+        return linkat(src.dir, src.base, dst.dir, name, 0) == 0 ? 0 : errno;
+    char target[PATH_MAX];
+    if ((size_t)snprintf(target, sizeof target, "%s/%s", ctx->src_root, rel) >= sizeof target)
+        return ENAMETOOLONG;
+    return symlinkat(target, dst.dir, name) == 0 ? 0 : errno;
 }
 
 void place_temp_name(const char *path, char *out, size_t outlen)
 {
-    temp_name(path, "lltmp", out, outlen);
+    const char *slash = strrchr(path, '/');
+    int dlen = slash ? (int)(slash - path + 1) : 0;
+    char base[NAME_MAX + 64];
+    temp_base(slash ? slash + 1 : path, "lltmp", base, sizeof base);
+    snprintf(out, outlen, "%.*s%s", dlen, path, base);
 }
 
 bool place_is_stale_temp(const char *name)
@@ -196,40 +220,52 @@ bool place_is_stale_temp(const char *name)
 int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel, unsigned perm,
                long long size, bool replace)
 {
-    if (!replace)
-        return place_direct(ctx, mode, rel, rel, perm, size);
-    char tmp[PATH_MAX];
-    place_temp_name(rel, tmp, sizeof tmp);
-    int err = place_direct(ctx, mode, rel, tmp, perm, size);
+    if (mode != MODE_CLONE && mode != MODE_HARDLINK && mode != MODE_COPY && mode != MODE_SYMLINK)
+        return EINVAL;
+    struct end src, dst;
+    int err = resolve(&tl_src, ctx->src_dirfd, rel, &src);
+    if (!err)
+        err = resolve(&tl_tgt, ctx->tgt_dirfd, rel, &dst);
     if (err)
         return err;
-    if (renameat(ctx->tgt_dirfd, tmp, ctx->tgt_dirfd, rel) != 0) {
-        err = errno;
-        unlinkat(ctx->tgt_dirfd, tmp, 0);
-        return err;
+    char tmp[NAME_MAX + 64];
+    temp_base(dst.base, "lltmp", tmp, sizeof tmp);
+#ifdef __APPLE__
+    if (mode == MODE_CLONE) {
+        err = place_clonefile(ctx, rel, dst, tmp);
+        return err ? err : commit_temp(dst.dir, tmp, dst.base, replace);
     }
-    /* rename(2) does nothing when both names are links to one inode
-     * (a hardlink install over itself): drop the temporary name then */
-    if (mode == MODE_HARDLINK)
-        unlinkat(ctx->tgt_dirfd, tmp, 0);
-    return 0;
+#endif
+    if (mode == MODE_CLONE || mode == MODE_COPY) {
+        err = fill_temp(ctx, mode, src, dst, tmp, perm, size);
+        return err ? err : commit_temp(dst.dir, tmp, dst.base, replace);
+    }
+    /* a link is made whole in one step: at its name when nothing is there */
+    if (!replace)
+        return link_in_one_step(ctx, mode, rel, src, dst, dst.base);
+    err = link_in_one_step(ctx, mode, rel, src, dst, tmp);
+    if (err)
+        return err;
+    err = commit_temp(dst.dir, tmp, dst.base, true);
+    /* rename(2) does nothing when both names are links to one inode (a
+     * hardlink install over itself): drop the temporary name then */
+    if (!err && mode == MODE_HARDLINK)
+        unlinkat(dst.dir, tmp, 0);
+    return err;
 }
 
 int place_reinode(const struct place_ctx *ctx, const char *rel, unsigned perm, long long size)
 {
-    char tmp[PATH_MAX];
-    temp_name(rel, "llreinode", tmp, sizeof tmp);
-    struct place_ctx c = *ctx;
-    c.copy_method = COPY_RW; /* a fresh inode needs a real copy, never a reflink */
-    int err = place_copy(&c, rel, tmp, perm, size, ctx->src_dirfd);
+    struct end src;
+    int err = resolve(&tl_src, ctx->src_dirfd, rel, &src);
     if (err)
         return err;
-    if (renameat(ctx->src_dirfd, tmp, ctx->src_dirfd, rel) != 0) {
-        err = errno;
-        unlinkat(ctx->src_dirfd, tmp, 0);
-        return err;
-    }
-    return 0;
+    char tmp[NAME_MAX + 64];
+    temp_base(src.base, "llreinode", tmp, sizeof tmp);
+    struct place_ctx c = *ctx;
+    c.copy_method = COPY_RW; /* a fresh inode needs a real copy, never a reflink */
+    err = fill_temp(&c, MODE_COPY, src, src, tmp, perm, size);
+    return err ? err : commit_temp(src.dir, tmp, src.base, true);
 }
 
 int place_clone_dir(int src_dirfd, int tgt_dirfd)

@@ -1,8 +1,11 @@
 /* place.h - placing one file from the cache into the target in one mode.
  * Every function returns 0 or an errno value; none falls back by itself
- * (that is fallback.c's job), and none ever writes into an existing
- * target file: existing files are replaced by a temporary name and a
- * rename, so a file hardlinked to the cache is never truncated. */
+ * (that is fallback.c's job). Paths never leave the cache entry or the
+ * target and follow no symlink (common/beneath.h). A clone or a copy is
+ * written under a temporary name this process created and renamed into
+ * place (over an existing file only when asked to replace), so no file is
+ * ever written or removed under a name another process may own, and a file
+ * hardlinked to the cache is never truncated. */
 #ifndef LAB_PLACE_H
 #define LAB_PLACE_H
 
@@ -23,9 +26,8 @@ struct place_ctx {
     enum copy_method copy_method;
 };
 
-/* Places rel in mode. With replace false the file is created at its
- * final name and EEXIST is returned if something is there; with replace
- * true it is made under a temporary name and renamed over the old one. */
+/* Places rel in mode. With replace false EEXIST is returned if something
+ * is at rel already; with replace true what is there is replaced. */
 int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel, unsigned perm,
                long long size, bool replace);
 
@@ -42,5 +44,9 @@ bool place_is_stale_temp(const char *name);
 /* Tries to reflink a whole directory, as uv 0.4 did on Linux (always fails
  * there: FICLONE takes regular files only). */
 int place_clone_dir(int src_dirfd, int tgt_dirfd);
+
+/* Releases the directories the calling thread kept open (each worker, when
+ * it is done). */
+void place_thread_done(void);
 
 #endif

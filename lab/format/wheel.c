@@ -12,7 +12,9 @@
 
 #include "common/digest.h"
 #include "common/entryname.h"
+#include "common/strbuf.h"
 #include "common/util.h"
+#include "format/zipnames.h"
 
 static struct archive *open_zip(const char *path, char *err, size_t errlen)
 {
@@ -194,19 +196,23 @@ static int check_against_record(struct wheel_info *w, char *err, size_t errlen)
             return -1;
         }
     }
-    /* every RECORD row must name an entry of the wheel */
-    if (w->record.n > files) {
-        for (size_t r = 0; r < w->record.n; r++) {
-            int found = 0;
-            for (size_t i = 0; i < w->n && !found; i++)
-                found = !w->entries[i].is_dir && strcmp(w->entries[i].name, w->record.rows[r].path) == 0;
-            if (!found) {
-                snprintf(err, errlen, "entry %s: listed in RECORD but missing from the wheel",
-                         w->record.rows[r].path);
-                return -1;
-            }
+    /* every RECORD row must name a file of the wheel (also when a signature
+     * file that RECORD need not list makes the counts look even) */
+    char **names = xmalloc((files ? files : 1) * sizeof *names);
+    size_t nn = 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (!w->entries[i].is_dir)
+            names[nn++] = w->entries[i].name;
+    sort_items(names, nn, sizeof *names, cmp_str);
+    for (size_t r = 0; r < w->record.n; r++) {
+        const char *key = w->record.rows[r].path;
+        if (!bsearch(&key, names, nn, sizeof *names, cmp_str)) {
+            snprintf(err, errlen, "entry %s: listed in RECORD but missing from the wheel", key);
+            free(names);
+            return -1;
         }
     }
+    free(names);
     return 0;
 }
 
@@ -227,8 +233,16 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
     struct archive *a = open_zip(path, err, errlen);
     if (!a)
         return -1;
+    /* the names as the archive has them, byte for byte (zipnames.h) */
+    struct zipnames zn;
+    if (zipnames_read(path, &zn, err, errlen) != 0) {
+        zipnames_free(&zn);
+        archive_read_free(a);
+        return -1;
+    }
     size_t cap = 256;
     w->entries = xmalloc(cap * sizeof *w->entries);
+    w->lib_names = xmalloc(cap * sizeof *w->lib_names);
     struct archive_entry *e;
     int r, rc = -1;
     while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
@@ -244,13 +258,26 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
             free(shown);
             goto out;
         }
-        char *name = xstrdup(raw);
-        size_t len = strlen(name);
+        char *lname = xstrdup(raw);
+        size_t len = strlen(lname);
         int is_dir = archive_entry_filetype(e) == AE_IFDIR;
-        if (len > 1 && name[len - 1] == '/') {
-            name[len - 1] = '\0';
+        if (len > 1 && lname[len - 1] == '/') {
+            lname[len - 1] = '\0';
             is_dir = 1;
         }
+        const char *stored = zipnames_claim(&zn, lname);
+        if (!stored) {
+            char *shown = entryname_escape(raw);
+            snprintf(err, errlen, "entry %s: not a name the archive's central directory has "
+                     "(an Info-ZIP Unicode Path field naming it otherwise?)", shown);
+            free(shown);
+            free(lname);
+            goto out;
+        }
+        char *name = xstrdup(stored);
+        len = strlen(name);
+        if (len > 1 && name[len - 1] == '/')
+            name[len - 1] = '\0';
         const char *why = entry_type_problem(e);
         if (!why)
             why = entryname_check(name);
@@ -259,16 +286,22 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
             snprintf(err, errlen, "entry %s: %s", shown, why);
             free(shown);
             free(name);
+            free(lname);
             goto out;
         }
         long long size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
         if (!is_dir && size < 0) {
             snprintf(err, errlen, "entry %s: the zip does not declare its size", name);
             free(name);
+            free(lname);
             goto out;
         }
-        if (w->n == cap)
-            w->entries = xrealloc(w->entries, (cap *= 2) * sizeof *w->entries);
+        if (w->n == cap) {
+            cap *= 2;
+            w->entries = xrealloc(w->entries, cap * sizeof *w->entries);
+            w->lib_names = xrealloc(w->lib_names, cap * sizeof *w->lib_names);
+        }
+        w->lib_names[w->n] = lname;
         w->entries[w->n++] = (struct pkg_entry){
             .name = name,
             .is_dir = is_dir,
@@ -306,6 +339,11 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
         snprintf(err, errlen, "the archive has no entries");
         goto out;
     }
+    if (w->n != zn.n) {
+        snprintf(err, errlen, "the zip's central directory lists %zu entries, its reader found %zu",
+                 zn.n, w->n);
+        goto out;
+    }
     if (!w->record_path) {
         snprintf(err, errlen, "no .dist-info/RECORD in the wheel");
         goto out;
@@ -314,6 +352,7 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
         goto out;
     rc = 0;
 out:
+    zipnames_free(&zn);
     archive_read_free(a);
     return rc;
 }
@@ -418,9 +457,10 @@ int wheel_extract(const struct wheel_info *w, int dirfd, char *err, size_t errle
             rc = -1;
             break;
         }
-        const struct pkg_entry *we = &w->entries[i++];
+        const struct pkg_entry *we = &w->entries[i];
         const char *name = archive_entry_pathname(e);
-        if (!name || strncmp(name, we->name, strlen(we->name)) != 0) {
+        const char *lname = w->lib_names[i++];
+        if (!name || strncmp(name, lname, strlen(lname)) != 0) {
             snprintf(err, errlen, "entry %s: the zip changed while it was read", we->name);
             rc = -1;
             break;
@@ -447,9 +487,12 @@ int wheel_extract(const struct wheel_info *w, int dirfd, char *err, size_t errle
 
 void wheel_free(struct wheel_info *w)
 {
-    for (size_t i = 0; i < w->n; i++)
+    for (size_t i = 0; i < w->n; i++) {
         free(w->entries[i].name);
+        free(w->lib_names[i]);
+    }
     free(w->entries);
+    free(w->lib_names);
     free(w->path);
     free(w->distinfo);
     free(w->record_path);
@@ -463,6 +506,7 @@ void wheel_free(struct wheel_info *w)
 struct wheel_pkg {
     struct wheel_info w;
     char *stem;
+    char *key; /* what the cache key digests */
 };
 
 static int fmt_scan(const char *path, struct package *p, char *err, size_t errlen)
@@ -471,13 +515,22 @@ static int fmt_scan(const char *path, struct package *p, char *err, size_t errle
     p->own = wp;
     if (wheel_scan(path, &wp->w, err, errlen) != 0)
         return -1;
-    /* the cache key: name-version, then a digest of RECORD */
+    /* the cache key: name-version, then a digest of RECORD and of every
+     * file's mode (RECORD has no modes: two wheels that differ only by an
+     * exec bit must not share an entry) */
     wp->stem = xstrndup(wp->w.distinfo, strlen(wp->w.distinfo) - strlen(".dist-info"));
+    struct strbuf key = STRBUF_INIT;
+    strbuf_add(&key, wp->w.record_text, wp->w.record_len);
+    strbuf_add(&key, "\0modes\n", 7);
+    for (size_t i = 0; i < wp->w.n; i++)
+        if (!wp->w.entries[i].is_dir)
+            strbuf_addf(&key, "%o %s\n", wp->w.entries[i].mode, wp->w.entries[i].name);
+    p->key_len = key.len;
+    wp->key = strbuf_detach(&key);
     p->entries = wp->w.entries;
     p->n = wp->w.n;
     p->stem = wp->stem;
-    p->key_data = wp->w.record_text;
-    p->key_len = wp->w.record_len;
+    p->key_data = wp->key;
     return 0;
 }
 
@@ -514,6 +567,7 @@ static void fmt_release(struct package *p)
         return;
     wheel_free(&wp->w);
     free(wp->stem);
+    free(wp->key);
     free(wp);
     p->own = NULL;
 }

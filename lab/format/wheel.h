@@ -20,7 +20,8 @@
 
 struct wheel_info {
     char *path;
-    struct pkg_entry *entries; /* in archive order */
+    struct pkg_entry *entries; /* in archive order, named as the archive has them */
+    char **lib_names;          /* each entry's name as libarchive reports it */
     size_t n;
     char *distinfo;     /* "name-version.dist-info" */
     char *record_path;  /* "name-version.dist-info/RECORD" */
