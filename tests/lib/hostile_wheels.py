@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Writes hostile and broken wheels into a directory, one per case, each
-named CASE-1.0-py3-none-any.whl, and prints "CASE ENTRY-OR-REASON" lines:
-what the one error line must name. Generated, never committed as binaries."""
-import base64, hashlib, io, os, sys, warnings, zipfile
+named CASE-1.0-py3-none-any.whl, and prints "CASE EXPECT WHAT" lines:
+EXPECT is "refuse" (an installer must refuse it: WHAT is what its error
+names) or "install" (a valid wheel, however odd: it must install, contained
+in the target, byte for byte; WHAT is a file it holds). Generated, never
+committed as binaries."""
+import base64, hashlib, io, os, sys, unicodedata, warnings, zipfile
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -13,8 +16,10 @@ def digest(data):
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def wheel(case, files, record=None, extra_record=(), omit_from_record=(), raw=None):
-    """files: list of (ZipInfo or name, bytes)."""
+def wheel(case, files, record=None, extra_record=(), omit_from_record=(), raw=None, record_names=None,
+          extra_files=()):
+    """files: list of (ZipInfo or name, bytes). record_names: the name each
+    file has in RECORD, where it differs. extra_files: written, never listed."""
     di = f"{case}-1.0.dist-info"
     path = os.path.join(out, f"{case}-1.0-py3-none-any.whl")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -23,7 +28,9 @@ def wheel(case, files, record=None, extra_record=(), omit_from_record=(), raw=No
             z.writestr(info, data)
             name = info.filename if isinstance(info, zipfile.ZipInfo) else info
             if name not in omit_from_record:
-                rec += f"{name},{digest(data)},{len(data)}\n"
+                rec += f"{(record_names or {}).get(name, name)},{digest(data)},{len(data)}\n"
+        for info, data in extra_files:
+            z.writestr(info, data)
         for line in extra_record:
             rec += line + "\n"
         meta = f"Name: {case}\nVersion: 1.0\n".encode()
@@ -97,5 +104,62 @@ with zipfile.ZipFile(os.path.join(out, "empty-1.0-py3-none-any.whl"), "w"):
     pass
 cases.append(("empty", "no entries"))
 
+# valid wheels that broke the reference installer: each must install whole,
+# inside the target, under the names the archive has
 for case, what in cases:
-    print(case, what)
+    print(case, "refuse", what)
+installs = []
+# a component " .." (a leading space) is a name, not a way up: an installer
+# that trims it writes beside the target (the scenario keeps a sentinel
+# there) or into the cache directory
+wheel("leadspace", [(" ../important.txt", good)]); installs.append(("leadspace", " ../important.txt"))
+wheel("leadcache", [(" ../cache/sentinel.txt", good)]); installs.append(("leadcache", " ../cache/sentinel.txt"))
+# a decomposed (NFD) name, as pip keeps it: the disk gets these bytes
+nfd = unicodedata.normalize("NFD", "nfd/caf\u00e9.py")
+wheel("nfd", [(nfd, good)]); installs.append(("nfd", nfd))
+for case, what in installs:
+    print(case, "install", what)
+refusals = []
+# RECORD names the NFC form of a file the zip holds decomposed: the archive's
+# name is not in RECORD
+wheel("nfdmix", [(nfd.replace("nfd/", "nfdmix/"), good)],
+      record_names={nfd.replace("nfd/", "nfdmix/"): unicodedata.normalize("NFC", nfd.replace("nfd/", "nfdmix/"))})
+refusals.append(("nfdmix", "nfdmix/"))
+# a signature file RECORD need not list must not hide a row naming a file
+# the wheel does not have
+wheel("jws", [("jws/a.py", good)], extra_record=[f"jws/ghost.py,{digest(good)},{len(good)}"],
+      extra_files=[("jws-1.0.dist-info/RECORD.jws", b"{}")])
+refusals.append(("jws", "jws/ghost.py"))
+for case, what in refusals:
+    print(case, "refuse", what)
+
+# wheels for the cases that are about layouts and caches, not one wheel:
+# two versions of pk, and two tool-1.0 that differ only by an exec bit
+extra = os.path.join(out, "extra")
+os.makedirs(extra, exist_ok=True)
+for v in ("1.0", "2.0"):
+    d = os.path.join(extra, "pk-" + v)
+    os.makedirs(d, exist_ok=True)
+    di = f"pk-{v}.dist-info"
+    data = f"VERSION = '{v}'\n".encode() * 64
+    meta = f"Name: pk\nVersion: {v}\n".encode()
+    with zipfile.ZipFile(os.path.join(d, f"pk-{v}-py3-none-any.whl"), "w") as z:
+        rec = ""
+        for i in range(20):
+            z.writestr(f"pk/m{i}.py", data)
+            rec += f"pk/m{i}.py,{digest(data)},{len(data)}\n"
+        z.writestr(f"{di}/METADATA", meta)
+        z.writestr(f"{di}/RECORD", rec + f"{di}/METADATA,{digest(meta)},{len(meta)}\n{di}/RECORD,,\n")
+for mode in (0o644, 0o755):
+    d = os.path.join(extra, f"tool-{mode:o}")
+    os.makedirs(d, exist_ok=True)
+    script = b"#!/bin/sh\necho tool\n"
+    meta = b"Name: tool\nVersion: 1.0\n"
+    with zipfile.ZipFile(os.path.join(d, "tool-1.0-py3-none-any.whl"), "w") as z:
+        info = zipfile.ZipInfo("tool/run.sh")
+        info.create_system = 3
+        info.external_attr = (0o100000 | mode) << 16
+        z.writestr(info, script)
+        z.writestr("tool-1.0.dist-info/METADATA", meta)
+        z.writestr("tool-1.0.dist-info/RECORD", f"tool/run.sh,{digest(script)},{len(script)}\n"
+                   f"tool-1.0.dist-info/METADATA,{digest(meta)},{len(meta)}\ntool-1.0.dist-info/RECORD,,\n")
