@@ -73,6 +73,9 @@ LABFS_OBJ     := $(LABFS_SRC:lab/%.c=$(OBJ)/%.o)
 LABFS_LIB_OBJ := $(filter-out $(OBJ)/labfs/ops.o $(OBJ)/labfs/main.o,$(LABFS_OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+# libFuzzer targets (tests/fuzz/run builds them with clang into build/fuzz)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # the reference installer's policies come from subjects/*.subject (one
 # registry for the C build and the bench scripts): scripts/gen-policies
 # turns their `policy` lines into the rows of lab/policy/policy.c's table
@@ -80,7 +83,7 @@ SUBJECTS := $(sort $(wildcard subjects/*.subject))
 GEN      := $(BUILD)/gen
 ALL_CFLAGS += -Ilab -I$(GEN)
 
-.PHONY: all check check-asan check-clang unit lab bench
+.PHONY: all check check-asan check-clang unit lab bench fuzz fuzz-bins
 
 all: $(BUILD)/linklab $(BUILD)/labfs
 
@@ -109,10 +112,22 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ) $(LABFS_LIB_OBJ) | $(BUILD)
 	@echo "  LD  $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ) | $(BUILD)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
 $(BUILD):
 	mkdir -p $(BUILD)
 
 unit: $(UNIT_BIN)
+
+fuzz-bins: $(BUILD)/linklab $(FUZZ_BIN)
+
+# The fuzz targets for FUZZ_SECONDS each (make check runs them for 20 s each)
+FUZZ_SECONDS ?= 600
+fuzz:
+	tests/fuzz/run $(FUZZ_SECONDS)
 
 # Every test: unit tests and integration tests on loop-mounted images,
 # first with the normal build, then under AddressSanitizer + UBSan, and a

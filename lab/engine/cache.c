@@ -1,4 +1,5 @@
 #include "engine/cache.h"
+#include "engine/manifest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -139,72 +140,6 @@ static void store_index(const struct cache *c, const char *iname, const char *ke
     free(path);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Directory lines (explicit and implied parents, sorted so that parents
- * come first) then file lines in archive order. */
-static char *manifest_text(const struct package *w, size_t *len)
-{
-    size_t cap = 16, nd = 0;
-    char **dirs = xmalloc(cap * sizeof *dirs);
-    for (size_t i = 0; i < w->n; i++) {
-        char *copy = xstrdup(w->entries[i].name);
-        if (!w->entries[i].is_dir) {
-            char *slash = strrchr(copy, '/');
-            if (!slash) {
-                free(copy);
-                continue;
-            }
-            *slash = '\0';
-        }
-        for (char *p = copy;; p++) {
-            if (*p == '/' || *p == '\0') {
-                char saved = *p;
-                *p = '\0';
-                if (nd == cap)
-                    dirs = xrealloc(dirs, (cap *= 2) * sizeof *dirs);
-                dirs[nd++] = xstrdup(copy);
-                *p = saved;
-                if (!saved)
-                    break;
-            }
-        }
-        free(copy);
-    }
-    sort_items(dirs, nd, sizeof *dirs, cmp_str);
-    size_t tcap = 4096, n = 0;
-    char *text = xmalloc(tcap);
-    for (size_t i = 0; i <= nd + w->n; i++) {
-        char line[ENTRYNAME_MAX + 64];
-        int ln;
-        if (i < nd) {
-            if (i > 0 && strcmp(dirs[i], dirs[i - 1]) == 0)
-                continue;
-            ln = snprintf(line, sizeof line, "d 755 0 %s\n", dirs[i]);
-        } else if (i < nd + w->n) {
-            const struct pkg_entry *e = &w->entries[i - nd];
-            if (e->is_dir)
-                continue;
-            ln = snprintf(line, sizeof line, "f %o %lld %s\n", e->mode, e->size, e->name);
-        } else {
-            break;
-        }
-        while (n + (size_t)ln + 1 > tcap)
-            text = xrealloc(text, tcap *= 2);
-        memcpy(text + n, line, (size_t)ln);
-        n += (size_t)ln;
-    }
-    text[n] = '\0';
-    for (size_t i = 0; i < nd; i++)
-        free(dirs[i]);
-    free(dirs);
-    *len = n;
-    return text;
-}
-
 static enum cache_result unpack_into_cache(struct cache *c, const struct package *w, const char *key,
                                            char *err, size_t errlen)
 {
@@ -225,7 +160,7 @@ static enum cache_result unpack_into_cache(struct cache *c, const struct package
     if (w->format->extract(w, dfd, err, errlen) != 0)
         goto out;
     size_t mlen;
-    char *mtext = manifest_text(w, &mlen);
+    char *mtext = manifest_format(w, &mlen);
     char *mpath = xasprintf("%s/manifests/%s", c->root, key);
     int mrc = write_file_atomic(mpath, mtext, mlen, 0644);
     int e = errno;
@@ -291,77 +226,22 @@ enum cache_result cache_ensure(struct cache *c, const char *wheel, char **key, c
     return rc;
 }
 
-/* A field of digits in base followed by one space: where the next field
- * starts, or NULL (no sign, no leading blanks, no overflow). */
-static char *digits_field(char *q, int base, long long *out)
-{
-    if (*q < '0' || *q > (base == 8 ? '7' : '9'))
-        return NULL;
-    char *end;
-    errno = 0;
-    *out = strtoll(q, &end, base);
-    return errno || *end != ' ' ? NULL : end + 1;
-}
-
 int cache_manifest_load(const struct cache *c, const char *key, struct manifest *m, char *err,
                         size_t errlen)
 {
     memset(m, 0, sizeof *m);
     char *path = xasprintf("%s/manifests/%s", c->root, key);
     size_t len;
-    m->buf = read_file(path, (size_t)1 << 30, &len);
-    if (!m->buf) {
+    char *buf = read_file(path, (size_t)1 << 30, &len);
+    if (!buf) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         free(path);
         return -1;
     }
-    size_t lines = 0;
-    for (size_t i = 0; i < len; i++)
-        lines += m->buf[i] == '\n';
-    m->items = xmalloc((lines ? lines : 1) * sizeof *m->items);
-    char *p = m->buf;
-    while (*p) {
-        char *nl = strchr(p, '\n');
-        if (!nl)
-            break;
-        *nl = '\0';
-        /* "T MODE SIZE NAME": one space between fields, and the name is the
-         * rest of the line byte for byte (a name may start with a space) */
-        char *q = p;
-        char type = *q++;
-        long long mode = 0, size = 0;
-        const char *why = (type != 'd' && type != 'f') || *q++ != ' ' ? "no type"
-                          : !(q = digits_field(q, 8, &mode)) ? "bad mode"
-                          : !(q = digits_field(q, 10, &size)) ? "bad size"
-                          : entryname_check(q); /* as the wheel's names were */
-        if (!why && mode != 0644 && mode != 0755)
-            why = "bad mode";
-        if (!why && type == 'd' && (mode != 0755 || size != 0))
-            why = "a directory with a file's mode or size";
-        if (!why && type == 'd' && m->n > m->ndirs)
-            why = "a directory after the files";
-        if (why) {
-            snprintf(err, errlen, "%s: malformed line %zu (%s); remove the cache entry %s", path,
-                     m->n + 1, why, key);
-            free(path);
-            manifest_free(m);
-            return -1;
-        }
-        m->items[m->n++] = (struct manifest_item){
-            .path = q, .mode = (unsigned)mode, .size = size, .is_dir = type == 'd'};
-        if (type == 'd')
-            m->ndirs++;
-        else
-            m->bytes += size;
-        p = nl + 1;
-    }
+    char why[256];
+    int rc = manifest_parse(buf, len, m, why, sizeof why);
+    if (rc != 0)
+        snprintf(err, errlen, "%s: %s; remove the cache entry %s", path, why, key);
     free(path);
-    return 0;
-}
-
-void manifest_free(struct manifest *m)
-{
-    free(m->items);
-    free(m->buf);
-    memset(m, 0, sizeof *m);
+    return rc;
 }

@@ -14,20 +14,7 @@
 
 #include <stddef.h>
 
-struct manifest_item {
-    const char *path; /* points into the manifest's buffer */
-    unsigned mode;
-    long long size;
-    int is_dir;
-};
-
-struct manifest {
-    struct manifest_item *items; /* directories first (parents before children), then files */
-    size_t n;
-    size_t ndirs;
-    long long bytes;
-    char *buf;
-};
+#include "engine/manifest.h"
 
 struct cache {
     char *root; /* absolute */
@@ -49,6 +36,5 @@ char *cache_entry_path(const struct cache *c, const char *key);
 
 int cache_manifest_load(const struct cache *c, const char *key, struct manifest *m, char *err,
                         size_t errlen);
-void manifest_free(struct manifest *m);
 
 #endif

@@ -141,11 +141,12 @@ for v in ("1.0", "2.0"):
     d = os.path.join(extra, "pk-" + v)
     os.makedirs(d, exist_ok=True)
     di = f"pk-{v}.dist-info"
-    data = f"VERSION = '{v}'\n".encode() * 64
+    data = f"VERSION = '{v}'\n".encode() * 8
     meta = f"Name: pk\nVersion: {v}\n".encode()
     with zipfile.ZipFile(os.path.join(d, f"pk-{v}-py3-none-any.whl"), "w") as z:
         rec = ""
-        for i in range(20):
+        # enough files that two installs at once would interleave
+        for i in range(3000):
             z.writestr(f"pk/m{i}.py", data)
             rec += f"pk/m{i}.py,{digest(data)},{len(data)}\n"
         z.writestr(f"{di}/METADATA", meta)
@@ -163,3 +164,14 @@ for mode in (0o644, 0o755):
         z.writestr("tool-1.0.dist-info/METADATA", meta)
         z.writestr("tool-1.0.dist-info/RECORD", f"tool/run.sh,{digest(script)},{len(script)}\n"
                    f"tool-1.0.dist-info/METADATA,{digest(meta)},{len(meta)}\ntool-1.0.dist-info/RECORD,,\n")
+
+# one 8 MiB file (two copies of it do not fit a 12 MiB tmpfs)
+d = os.path.join(extra, "big-1.0")
+os.makedirs(d, exist_ok=True)
+big = os.urandom(8 << 20)
+meta = b"Name: big\nVersion: 1.0\n"
+with zipfile.ZipFile(os.path.join(d, "big-1.0-py3-none-any.whl"), "w") as z:
+    z.writestr("big/blob.bin", big)
+    z.writestr("big-1.0.dist-info/METADATA", meta)
+    z.writestr("big-1.0.dist-info/RECORD", f"big/blob.bin,{digest(big)},{len(big)}\n"
+               f"big-1.0.dist-info/METADATA,{digest(meta)},{len(meta)}\nbig-1.0.dist-info/RECORD,,\n")

@@ -1,0 +1,173 @@
+#!/usr/bin/env bats
+# Nothing escapes, nothing is lost: one regression test per defect the
+# adversarial review of unpack and install found (each reproduced on the
+# code before the fix). Wheels come from tests/lib/hostile_wheels.py; the
+# cache and targets live on a btrfs image and tmpfs made here.
+
+load ../lib/lab
+
+setup_file() {
+    lab_have root || return 0 # setup skips each test, saying why
+    export BTRFS TMPFS HW
+    BTRFS=$(lab_fs_mount btrfs btrfs)
+    TMPFS=$(lab_fs_mount tmpfs tmpfs)
+    HW=$BATS_FILE_TMPDIR/hw
+    python3 "$LAB_TOP/tests/lib/hostile_wheels.py" "$HW" >"$BATS_FILE_TMPDIR/cases"
+}
+
+teardown_file() {
+    lab_fs_cleanup
+}
+
+setup() {
+    need_root
+    B=$BTRFS/$BATS_TEST_NUMBER
+    mkdir -p "$B"
+    echo "the user's own file" >"$B/important.txt"
+}
+
+teardown() {
+    [ -z "${B:-}" ] || rm -rf "$B"
+}
+
+@test "a name with a ' ..' component stays inside the target in every mode; a corrupt manifest is refused" {
+    for mode in clone hardlink copy symlink auto; do
+        run "$LINKLAB" install --quiet --mode "$mode" --cache "$B/cache" --target "$B/env-$mode" "$HW"/leadspace-*.whl
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(cat "$B/important.txt")" = "the user's own file" ]
+        [ -f "$B/env-$mode/ ../important.txt" ] || [ -L "$B/env-$mode/ ../important.txt" ]
+        [ "$(cat "$B/env-$mode/ ../important.txt")" = "print('hello')" ]
+    done
+    # a manifest edited to lead out of its entry: refused, nothing written
+    m=$(echo "$B"/cache/manifests/leadspace-*)
+    sed -i 's|^f 644 15  \.\./important\.txt$|f 644 15 ../important.txt|' "$m"
+    grep -q '^f 644 15 \.\./important\.txt$' "$m"
+    rm -rf "$B/env-copy"
+    run "$LINKLAB" install --quiet --mode symlink --cache "$B/cache" --target "$B/env-copy" "$HW"/leadspace-*.whl
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"malformed line 3 ('..' component); remove the cache entry leadspace-1.0-"* ]]
+    [ "$(cat "$B/important.txt")" = "the user's own file" ]
+    [ ! -L "$B/important.txt" ]
+}
+
+@test "a target that leads into the cache, or a cache inside the target, is a usage error; the cache is untouched" {
+    "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$B/t0" "$HW"/extra/pk-1.0/*.whl
+    k=$(cd "$B/cache/wheels" && echo pk-1.0-*)
+    before=$(cd "$B/cache" && find . -type f -exec sha256sum {} + | sort)
+    ln -s "$B/cache" "$B/link"
+    for t in "$B/cache" "$B/cache/wheels/$k" "$B/cache/wheels/new" "$B/link/wheels/x" "$B/cache/wheels/../x"; do
+        for mode in symlink copy; do
+            run "$LINKLAB" install --quiet --mode "$mode" --cache "$B/cache" --target "$t" "$HW"/extra/pk-1.0/*.whl
+            echo "$t: $output"
+            [ "$status" -eq 2 ]
+            [[ "${lines[0]}" == *"overlap (the target lies inside the cache)"* ]]
+        done
+    done
+    run "$LINKLAB" install --quiet --mode copy --cache "$B/env/cache" --target "$B/env" "$HW"/extra/pk-1.0/*.whl
+    [ "$status" -eq 2 ]
+    [[ "${lines[0]}" == *"overlap (the cache lies inside the target)"* ]]
+    [ ! -e "$B/env" ]
+    [ "$(cd "$B/cache" && find . -type f -exec sha256sum {} + | sort)" = "$before" ]
+    [ ! -e "$B/cache/wheels/new" ]
+}
+
+@test "a directory symlink in the target into another version's cache entry is refused, not written through" {
+    "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$B/t0" "$HW"/extra/pk-1.0/*.whl
+    k=$(cd "$B/cache/wheels" && echo pk-1.0-*)
+    before=$(cd "$B/cache/wheels/$k" && find . -type f -exec sha256sum {} + | sort)
+    mkdir "$B/env"
+    ln -s "$B/cache/wheels/$k/pk" "$B/env/pk"
+    for mode in copy clone hardlink symlink; do
+        run "$LINKLAB" install --quiet --mode "$mode" --cache "$B/cache" --target "$B/env" "$HW"/extra/pk-2.0/*.whl
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [ "$output" = "linklab install: $B/env/pk: cannot create directory: a symlink is where a directory belongs (refusing to write through it)" ]
+    done
+    [ "$(cd "$B/cache/wheels/$k" && find . -type f -exec sha256sum {} + | sort)" = "$before" ]
+    # pk-1.0 installs as 1.0
+    "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$B/t1" "$HW"/extra/pk-1.0/*.whl
+    grep -qx "VERSION = '1.0'" "$B/t1/pk/m7.py"
+}
+
+@test "a failed install never removes a file it did not create (the same file, two installs, a full tmpfs)" {
+    command -v strace >/dev/null || skip "no strace (Debian package strace)"
+    wheel=$(echo "$HW"/extra/big-1.0/*.whl)
+    "$LINKLAB" unpack --cache "$B/cache" "$wheel" >/dev/null
+    small=$BATS_TEST_TMPDIR/small
+    mkdir -p "$small"
+    mount -t tmpfs -o size=12m lab-contain-full "$small"
+    for round in 1 2 3; do
+        rm -rf "${small:?}"/*
+        strace -f -qq -o /dev/null -e trace=write -e inject=write:delay_enter=30000 \
+            "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$small" "$wheel" \
+            >"$BATS_TEST_TMPDIR/slow" 2>&1 &
+        slow=$!
+        sleep 0.5
+        "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$small" "$wheel" \
+            >"$BATS_TEST_TMPDIR/fast" 2>&1 || true
+        wait "$slow" || true
+        cat "$BATS_TEST_TMPDIR/slow" "$BATS_TEST_TMPDIR/fast"
+        # whichever ran out of room, the file one of them finished is there, whole
+        [ "$(sha256sum <"$small/big/blob.bin")" = "$(sha256sum <"$(echo "$B"/cache/wheels/big-1.0-*)/big/blob.bin")" ]
+        [ -z "$(find "$small" -name '.*lltmp*')" ]
+    done
+    umount "$small"
+}
+
+@test "installs into one target take turns: a held lock is waited for, and said" {
+    python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(2)' "$B" "$B/locked" &
+    holder=$!
+    while [ ! -e "$B/locked" ]; do sleep 0.05; done
+    rm "$B/locked"
+    start=$(date +%s%N)
+    run "$LINKLAB" install --quiet --mode copy --cache "$BATS_TEST_TMPDIR/cache" --target "$B" "$HW"/extra/pk-1.0/*.whl
+    waited=$((($(date +%s%N) - start) / 1000000))
+    wait "$holder"
+    echo "$output (waited $waited ms)"
+    [ "$status" -eq 0 ]
+    [ "$output" = "linklab install: $B: another install into this target is running; waiting for it" ]
+    [ "$waited" -ge 1000 ]
+    [ -f "$B/pk/m0.py" ]
+}
+
+@test "two wheels that differ only by an exec bit get two cache entries and their own modes" {
+    "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$B/a" "$HW"/extra/tool-644/*.whl
+    "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$B/b" "$HW"/extra/tool-755/*.whl
+    [ "$(stat -c %a "$B/a/tool/run.sh")" = 644 ]
+    [ "$(stat -c %a "$B/b/tool/run.sh")" = 755 ]
+    [ "$(find "$B/cache/wheels" -mindepth 1 -maxdepth 1 -name 'tool-1.0-*' | wc -l)" -eq 2 ]
+}
+
+@test "RECORD naming a file the wheel lacks is refused, also beside a RECORD.jws" {
+    run "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$B/env" "$HW"/jws-*.whl
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"jws-1.0-py3-none-any.whl: entry jws/ghost.py: listed in RECORD but missing from the wheel" ]]
+    [ -z "$(find "$B/env" "$B/cache/wheels" -mindepth 1)" ]
+}
+
+@test "names reach the disk byte for byte: an NFD name installs as NFD; NFD in the zip and NFC in RECORD is refused" {
+    run "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$B/env" "$HW"/nfd-*.whl
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(ls "$B/env/nfd" | od -An -tx1 | tr -d ' \n')" = "$(printf 'cafe\xcc\x81.py\n' | od -An -tx1 | tr -d ' \n')" ]
+    run "$LINKLAB" observe --quiet --target "$B/env" --wheel "$HW"/nfd-*.whl
+    [ "$status" -eq 0 ]
+    run "$LINKLAB" install --quiet --mode copy --cache "$B/cache" --target "$B/env2" "$HW"/nfdmix-*.whl
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"entry nfdmix/"*": not listed in RECORD" ]]
+}
+
+@test "--copy-method copy_file_range across filesystems copies; a wheel given twice is one wheel" {
+    run "$LINKLAB" install --mode copy --copy-method copy_file_range --cache "$B/cache" --target "$TMPFS/cfr" \
+        "$HW"/extra/pk-1.0/*.whl "$HW"/extra/pk-1.0/*.whl
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "installed 1 wheel, 3002 files, "* ]]
+    "$LINKLAB" observe --quiet --target "$TMPFS/cfr" --wheel "$HW"/extra/pk-1.0/*.whl
+}
