@@ -125,17 +125,18 @@ static void temp_base(const char *base, const char *tag, char *out, size_t outle
     snprintf(out, outlen, ".%.200s.%s.%ld.%u", base, tag, (long)getpid(), n);
 }
 
-/* Fills the new file tmp in dst.dir from src by FICLONE or a copy. The
- * file is created exclusively under the temporary name, never opened at
- * its final name: a file is only ever written under a name this process
- * created. */
-static int fill_temp(const struct place_ctx *ctx, enum lab_mode mode, struct end src, struct end dst,
-                     const char *tmp, unsigned perm, long long size)
+/* Fills the new file name in dst.dir from src by FICLONE or a copy. The
+ * file is created exclusively (O_EXCL): a file is only ever written under
+ * a name this process created. On failure the name is removed only while
+ * it is still this file (same device and inode): by then another process
+ * may have put its own finished file there, which is not ours to remove. */
+static int fill_new(const struct place_ctx *ctx, enum lab_mode mode, struct end src, struct end dst,
+                    const char *name, unsigned perm, long long size)
 {
     int in = openat(src.dir, src.base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (in < 0)
         return errno;
-    int out = openat(dst.dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, perm);
+    int out = openat(dst.dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, perm);
     if (out < 0) {
         int e = errno;
         close(in);
@@ -153,25 +154,24 @@ static int fill_temp(const struct place_ctx *ctx, enum lab_mode mode, struct end
         err = copy_data(in, out, size, ctx->copy_method);
     }
     close(in);
-    if (close(out) != 0 && !err)
-        err = errno;
-    if (err)
-        unlinkat(dst.dir, tmp, 0);
+    struct stat mine, there;
+    bool have_mine = err && fstat(out, &mine) == 0;
+    if (close(out) != 0 && !err) {
+        err = errno; /* rare (a delayed write error): the name is removed as it is */
+        unlinkat(dst.dir, name, 0);
+        return err;
+    }
+    if (err && have_mine && fstatat(dst.dir, name, &there, AT_SYMLINK_NOFOLLOW) == 0 &&
+        there.st_dev == mine.st_dev && there.st_ino == mine.st_ino)
+        unlinkat(dst.dir, name, 0);
     return err;
 }
 
-/* Moves tmp to base in dir: over what is there (replace), or only where
- * nothing is (EEXIST otherwise). The temporary name is gone either way. */
-static int commit_temp(int dir, const char *tmp, const char *base, bool replace)
+/* Moves tmp over base in dir (rename(2): atomic, what was there is
+ * replaced whole). The temporary name is gone either way. */
+static int commit_temp(int dir, const char *tmp, const char *base)
 {
-    int rc = replace ? renameat(dir, tmp, dir, base) : renameat2(dir, tmp, dir, base, RENAME_NOREPLACE);
-    if (rc != 0 && !replace && errno == EINVAL) {
-        /* no RENAME_NOREPLACE here: link(2) does not replace either */
-        rc = linkat(dir, tmp, dir, base, 0);
-        if (rc == 0)
-            unlinkat(dir, tmp, 0);
-    }
-    int err = rc == 0 ? 0 : errno;
+    int err = renameat(dir, tmp, dir, base) == 0 ? 0 : errno;
     if (err)
         unlinkat(dir, tmp, 0);
     return err;
@@ -232,13 +232,20 @@ int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel,
     temp_base(dst.base, "lltmp", tmp, sizeof tmp);
 #ifdef __APPLE__
     if (mode == MODE_CLONE) {
+        /* clonefile makes the file whole in one step (EEXIST if a file is there) */
+        if (!replace)
+            return place_clonefile(ctx, rel, dst, dst.base);
         err = place_clonefile(ctx, rel, dst, tmp);
-        return err ? err : commit_temp(dst.dir, tmp, dst.base, replace);
+        return err ? err : commit_temp(dst.dir, tmp, dst.base);
     }
 #endif
     if (mode == MODE_CLONE || mode == MODE_COPY) {
-        err = fill_temp(ctx, mode, src, dst, tmp, perm, size);
-        return err ? err : commit_temp(dst.dir, tmp, dst.base, replace);
+        /* a new file is made at its name; one that replaces, under the
+         * temporary name and renamed over the old */
+        if (!replace)
+            return fill_new(ctx, mode, src, dst, dst.base, perm, size);
+        err = fill_new(ctx, mode, src, dst, tmp, perm, size);
+        return err ? err : commit_temp(dst.dir, tmp, dst.base);
     }
     /* a link is made whole in one step: at its name when nothing is there */
     if (!replace)
@@ -246,7 +253,7 @@ int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel,
     err = link_in_one_step(ctx, mode, rel, src, dst, tmp);
     if (err)
         return err;
-    err = commit_temp(dst.dir, tmp, dst.base, true);
+    err = commit_temp(dst.dir, tmp, dst.base);
     /* rename(2) does nothing when both names are links to one inode (a
      * hardlink install over itself): drop the temporary name then */
     if (!err && mode == MODE_HARDLINK)
@@ -264,8 +271,8 @@ int place_reinode(const struct place_ctx *ctx, const char *rel, unsigned perm, l
     temp_base(src.base, "llreinode", tmp, sizeof tmp);
     struct place_ctx c = *ctx;
     c.copy_method = COPY_RW; /* a fresh inode needs a real copy, never a reflink */
-    err = fill_temp(&c, MODE_COPY, src, src, tmp, perm, size);
-    return err ? err : commit_temp(src.dir, tmp, src.base, true);
+    err = fill_new(&c, MODE_COPY, src, src, tmp, perm, size);
+    return err ? err : commit_temp(src.dir, tmp, src.base);
 }
 
 int place_clone_dir(int src_dirfd, int tgt_dirfd)

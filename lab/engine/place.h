@@ -1,11 +1,12 @@
 /* place.h - placing one file from the cache into the target in one mode.
  * Every function returns 0 or an errno value; none falls back by itself
  * (that is fallback.c's job). Paths never leave the cache entry or the
- * target and follow no symlink (common/beneath.h). A clone or a copy is
- * written under a temporary name this process created and renamed into
- * place (over an existing file only when asked to replace), so no file is
- * ever written or removed under a name another process may own, and a file
- * hardlinked to the cache is never truncated. */
+ * target and follow no symlink (common/beneath.h). A new file is created
+ * exclusively (O_EXCL) and removed after a failure only while its name
+ * still holds this process's inode; an existing file is replaced by a
+ * temporary name and a rename. So no file is ever written or removed under
+ * a name another process owns, and a file hardlinked to the cache is never
+ * truncated. */
 #ifndef LAB_PLACE_H
 #define LAB_PLACE_H
 

@@ -22,13 +22,36 @@ rows = {r["scenario"]: r for r in json.load(open(sys.argv[1]))["scenarios"]}
 r = rows[sys.argv[2]]
 assert r["status"] == "run", r
 assert r["tried"] > 0 and r["survived"] == r["tried"], r
-assert r["bytes_lost"] == 0 and r["leaked_mounts"] == 0 and r["leaked_loops"] == 0, r
+assert r["bytes_lost"] == 0 and r["escapes"] == 0 and r["leaked_mounts"] == 0 and r["leaked_loops"] == 0, r
 PY
 }
 
-@test "scenario hostile: 15 hostile or broken wheels, each a clean error, nothing written outside" {
+@test "scenario hostile: 20 hostile or odd wheels and 6 layout cases in 5 modes, judged by effects, nothing escapes" {
     scenario hostile
-    [[ "$output" == *"hostile          15        15           0"* ]]
+    [[ "$output" == *"hostile         130       130           0        0"* ]]
+}
+
+@test "scenario hostile catches an installer that writes outside (a stand-in that follows ' ..' up)" {
+    # the reference installer with the sscanf bug, imitated: it writes the
+    # wheel's ' ../important.txt' as '../important.txt' beside the target
+    bin=$BATS_TEST_TMPDIR/bin
+    mkdir -p "$bin"
+    cat >"$bin/trimming" <<'SH'
+#!/bin/sh
+# trimming MODE CACHE TARGET WHEEL...: installs with linklab, then trims
+# leading spaces from path components the way the old manifest reader did
+"$LINKLAB" install --quiet --mode "$1" --cache "$2" --target "$3" "$4" || exit $?
+if [ -e "$3/ ../important.txt" ]; then cp "$3/ ../important.txt" "$3/../important.txt"; fi
+SH
+    chmod +x "$bin/trimming"
+    run env LINKLAB="$LINKLAB" "$LINKLAB" scenario run hostile --installer "$bin/trimming {mode} {cache} {target} {wheels}" \
+        --json "$BATS_TEST_TMPDIR/s.json"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"hostile/leadspace (copy): something outside the cache and target changed"* ]]
+    python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["scenarios"][0]
+assert r["escapes"] >= 5 and r["survived"] < r["tried"], r' "$BATS_TEST_TMPDIR/s.json"
 }
 
 @test "scenario killed: 50 seeded SIGKILLs; every re-run completes, no temporary names left" {
@@ -39,7 +62,7 @@ PY
     [ "$landed" -ge 25 ]
 }
 
-@test "scenario concurrent: 8 installs into one target (3 rounds), 4 unpacks into one cache" {
+@test "scenario concurrent: 8 installs into one target (3 rounds), two versions at once (3 rounds), 4 unpacks into one cache" {
     scenario concurrent
 }
 
@@ -47,7 +70,7 @@ PY
     scenario concurrent --installer "$LINKLAB install --quiet --jobs 1 --mode {mode} --cache {cache} --target {target} {wheels}"
 }
 
-@test "scenario fulldisk: ENOSPC at five points, cache intact, a re-run with room completes" {
+@test "scenario fulldisk: ENOSPC at five points, cache intact, a re-run with room completes; a failed install beside a finished one" {
     need_root
     scenario fulldisk
 }
