@@ -150,8 +150,10 @@ int cmd_install(int argc, char **argv)
         return usage_error("install", "--mode is required (clone, hardlink, copy, symlink, auto)");
     if (!o.cache_dir)
         return usage_error("install", "--cache DIR is required");
-    if (!o.target_dir)
-        return usage_error("install", "--target DIR is required");
+    if (!o.target_dir || !o.target_dir[0])
+        return usage_error("install", "--target DIR is required (and not empty)");
+    if (!o.cache_dir[0])
+        return usage_error("install", "--cache DIR must not be empty");
     if (optind >= argc)
         return usage_error("install", "no wheel given");
     o.wheels = argv + optind;

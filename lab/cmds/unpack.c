@@ -45,8 +45,8 @@ int cmd_unpack(int argc, char **argv)
             return usage_error("unpack", "unknown option");
         }
     }
-    if (!cache_dir)
-        return usage_error("unpack", "--cache DIR is required");
+    if (!cache_dir || !cache_dir[0])
+        return usage_error("unpack", "--cache DIR is required (and not empty)");
     if (optind >= argc)
         return usage_error("unpack", "no wheel given");
     struct cache cache;

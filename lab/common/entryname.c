@@ -120,3 +120,22 @@ void entryname_collisions(const char *const *names, size_t n, void (*each)(size_
         free(rows[i].key);
     free(rows);
 }
+
+long entryname_temp_pid(const char *base)
+{
+    if (base[0] != '.')
+        return -1;
+    const char *mark = strstr(base, ".lltmp.");
+    size_t skip = 7;
+    if (!mark) {
+        mark = strstr(base, ".llreinode.");
+        skip = 11;
+    }
+    if (!mark || mark == base)
+        return -1;
+    const char *pid = mark + skip, *dot = strchr(pid, '.');
+    if (!dot || dot == pid || strspn(pid, "0123456789") != (size_t)(dot - pid) || !dot[1] ||
+        strspn(dot + 1, "0123456789") != strlen(dot + 1))
+        return -1;
+    return strtol(pid, NULL, 10);
+}

@@ -31,4 +31,9 @@ void entryname_collisions(const char *const *names, size_t n, void (*each)(size_
  * 200 bytes keeps its first 120 and last 60 bytes around "...". */
 char *entryname_escape(const char *name);
 
+/* For a base name of the form the installer gives its temporary files
+ * (".NAME.lltmp.PID.N", ".NAME.llreinode.PID.N"), the PID; else -1. The
+ * installer sweeps such names of dead processes, so no package may ship one. */
+long entryname_temp_pid(const char *base);
+
 #endif

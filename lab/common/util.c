@@ -138,6 +138,10 @@ uint64_t now_ns(void)
 
 int mkdirat_p(int dirfd, const char *path, mode_t mode)
 {
+    if (!path[0]) {
+        errno = ENOENT;
+        return -1;
+    }
     if (mkdirat(dirfd, path, mode) == 0 || errno == EEXIST)
         return 0;
     if (errno != ENOENT)

@@ -1,7 +1,9 @@
 #include "engine/cache.h"
 #include "engine/manifest.h"
 
+#include <ctype.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,13 +34,15 @@ static void remove_stale_tmp(struct cache *c)
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.')
             continue;
-        /* names are KEY.PID.N */
+        /* names are KEY.PID.N: nothing else here is ever removed */
         char *last = strrchr(de->d_name, '.');
-        if (!last || last == de->d_name)
+        if (!last || last == de->d_name || !last[1] || strspn(last + 1, "0123456789") != strlen(last + 1))
             continue;
         char *p = last - 1;
         while (p > de->d_name && *p != '.')
             p--;
+        if (*p != '.' || p + 1 == last || strspn(p + 1, "0123456789") != (size_t)(last - p - 1))
+            continue;
         if (process_gone(strtol(p + 1, NULL, 10))) {
             char *path = xasprintf("%s/%s", tmp, de->d_name);
             remove_tree(path);
@@ -53,11 +57,16 @@ int cache_open(const char *root, struct cache *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     c->fd = -1;
-    if (mkdirat_p(AT_FDCWD, root, 0755) != 0) {
-        snprintf(err, errlen, "cannot create cache directory %s: %s", root, strerror(errno));
+    /* made as the path resolves: "a/new/../c" makes a/c, not a/new too */
+    char *future = root[0] ? path_resolve_future(root) : NULL;
+    if (!future || mkdirat_p(AT_FDCWD, future, 0755) != 0) {
+        snprintf(err, errlen, "cannot create cache directory '%s': %s", root,
+                 root[0] ? strerror(errno) : "empty path");
+        free(future);
         return -1;
     }
-    char *abs = realpath(root, NULL);
+    char *abs = realpath(future, NULL);
+    free(future);
     if (!abs) {
         snprintf(err, errlen, "cache directory %s: %s", root, strerror(errno));
         return -1;
@@ -71,6 +80,14 @@ int cache_open(const char *root, struct cache *c, char *err, size_t errlen)
     for (size_t i = 0; i < sizeof cache_dirs / sizeof cache_dirs[0]; i++) {
         if (mkdirat(c->fd, cache_dirs[i], 0755) != 0 && errno != EEXIST) {
             snprintf(err, errlen, "cannot create %s/%s: %s", abs, cache_dirs[i], strerror(errno));
+            return -1;
+        }
+        /* the cache's own directories are followed by path from here on:
+         * one that is a symlink would lead writes and removals elsewhere */
+        struct stat st = {0};
+        if (fstatat(c->fd, cache_dirs[i], &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "%s/%s is %s, not a directory of the cache; refusing to use it", abs,
+                     cache_dirs[i], S_ISLNK(st.st_mode) ? "a symlink" : "something else");
             return -1;
         }
     }
@@ -108,7 +125,7 @@ static int entry_exists(const struct cache *c, const char *key)
 {
     char *rel = xasprintf("wheels/%s", key);
     struct stat st;
-    int ok = fstatat(c->fd, rel, &st, 0) == 0 && S_ISDIR(st.st_mode);
+    int ok = fstatat(c->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
     free(rel);
     return ok;
 }
@@ -176,6 +193,9 @@ static enum cache_result unpack_into_cache(struct cache *c, const struct package
         rc = CACHE_UNPACKED;
     } else if (errno == EEXIST || errno == ENOTEMPTY) {
         rc = CACHE_HIT; /* another process finished the same entry first */
+    } else if (errno == ENOTDIR) {
+        snprintf(err, errlen, "cache entry %s/wheels/%s is in the way (a symlink or a file); remove "
+                 "the cache entry %s", c->root, key, key);
     } else {
         snprintf(err, errlen, "cannot rename %s into the cache: %s", tmpabs, strerror(errno));
     }
@@ -190,6 +210,27 @@ out:
     return rc;
 }
 
+/* Whether a key from the index fits the wheel's file name (NAME-VERSION-
+ * of both, compared case-insensitively with '.' and '_' alike): an index
+ * file edited to point at another package's entry is not followed. A
+ * wheel whose file name does not follow the convention only loses the
+ * warm path. */
+static bool key_fits(const char *key, const char *wheel)
+{
+    const char *base = strrchr(wheel, '/');
+    base = base ? base + 1 : wheel;
+    int dashes = 0;
+    for (; *key && *base; key++, base++) {
+        char a = *key == '.' ? '_' : (char)tolower((unsigned char)*key);
+        char b = *base == '.' ? '_' : (char)tolower((unsigned char)*base);
+        if (a != b)
+            return false;
+        if (*key == '-' && ++dashes == 2)
+            return true;
+    }
+    return false;
+}
+
 enum cache_result cache_ensure(struct cache *c, const char *wheel, char **key, char *err, size_t errlen)
 {
     struct stat st;
@@ -199,6 +240,10 @@ enum cache_result cache_ensure(struct cache *c, const char *wheel, char **key, c
     }
     char *iname = index_name(&st);
     *key = lookup_index(c, iname);
+    if (*key && !key_fits(*key, wheel)) {
+        free(*key);
+        *key = NULL;
+    }
     if (*key) {
         free(iname);
         return CACHE_HIT;

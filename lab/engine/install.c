@@ -59,6 +59,7 @@ struct run {
     int failed;  /* atomic */
     pthread_mutex_t err_mu;
     char *error; /* the first error, for the log */
+    bool usage;  /* the error is the caller's (exit 2) */
     int case_collisions;
 };
 
@@ -109,6 +110,10 @@ static void describe_failure(struct run *r, struct wheel_job *w, const struct fb
         fail_run(r, "%s/%s: %s failed after it had worked for this wheel (%s: %s); "
                  "refusing a mixed tree", r->target_abs, rel, mode_name(st->current),
                  errno_name(err), strerror(err));
+    else if (err == EUCLEAN || err == ENODATA)
+        fail_run(r, "%s/%s: %s failed: the cache file %s/%s is %s than its manifest says (%s); "
+                 "remove the cache entry %s", r->target_abs, rel, mode_name(st->current), w->src_root,
+                 rel, err == EUCLEAN ? "longer" : "shorter", errno_name(err), w->key);
     else
         fail_run(r, "%s/%s: %s failed: %s (%s)", r->target_abs, rel, mode_name(st->current),
                  strerror(err), errno_name(err));
@@ -230,10 +235,12 @@ static int prepare_wheels(struct run *r)
             return -1;
         }
         w->src_root = cache_entry_path(&r->cache, w->key);
-        int fd = open(w->src_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char *rel = xasprintf("wheels/%s", w->key);
+        int fd = beneath_open(r->cache.fd, rel, O_RDONLY | O_DIRECTORY, 0);
+        free(rel);
         if (fd < 0) {
-            fail_run(r, "%s: cannot open cache entry %s: %s", w->wheel, w->src_root,
-                     strerror(errno));
+            fail_run(r, "%s: cannot open cache entry %s: %s; remove the cache entry %s", w->wheel,
+                     w->src_root, errno == ELOOP ? "it is a symlink" : strerror(errno), w->key);
             return -1;
         }
         w->ctx = (struct place_ctx){.src_dirfd = fd, .src_root = w->src_root,
@@ -280,9 +287,10 @@ static void sweep_stale_temps(int parentfd, const char *dir)
 /* Each directory of each wheel, parents first, made beneath the target: a
  * symlink where a directory belongs is refused, never followed (it could
  * lead into the cache or anywhere else). */
-static int make_directories(struct run *r)
+static int walk_directories(struct run *r, bool make)
 {
-    sweep_stale_temps(r->tgt_dirfd, ".");
+    if (make)
+        sweep_stale_temps(r->tgt_dirfd, ".");
     struct beneath_dir bd = BENEATH_DIR_INIT;
     int rc = 0;
     for (int k = 0; k < r->nw && rc == 0; k++) {
@@ -291,12 +299,17 @@ static int make_directories(struct run *r)
             const char *d = w->m.items[i].path, *base;
             struct stat st;
             int pfd = beneath_parent(&bd, r->tgt_dirfd, d, &base);
-            if (pfd >= 0 && mkdirat(pfd, base, 0755) == 0)
+            if (!make && pfd < 0 && errno == ENOENT)
+                continue; /* not there yet: nothing to be in the way */
+            if (!make && pfd >= 0 && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
                 continue;
-            int e = errno;
+            if (make && pfd >= 0 && mkdirat(pfd, base, 0755) == 0)
+                continue;
+            int e = (make || pfd < 0) ? errno : EEXIST;
             if (pfd >= 0 && e == EEXIST && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                 S_ISDIR(st.st_mode)) {
-                sweep_stale_temps(r->tgt_dirfd, d); /* only directories that were there */
+                if (make)
+                    sweep_stale_temps(r->tgt_dirfd, d); /* only directories that were there */
                 continue;
             }
             const char *why = strerror(e);
@@ -313,6 +326,8 @@ static int make_directories(struct run *r)
     beneath_dir_release(&bd);
     return rc;
 }
+
+static int make_directories(struct run *r) { return walk_directories(r, true); }
 
 /* A policy such as uv-0.4 first tries to clone each wheel directory as a
  * whole; on failure it copies every file. */
@@ -563,14 +578,76 @@ static void print_summary(struct run *r, uint64_t ns)
     strbuf_release(&modes);
 }
 
+/* Whether the directory dirfd is `want` or lies below it, walking up by
+ * "..": device and inode, so a name that folds to the cache's on a
+ * case-insensitive filesystem, or a symlink made meanwhile, is seen. */
+static bool below(int dirfd, const struct stat *want)
+{
+    int fd = dup(dirfd);
+    bool found = false;
+    for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
+        struct stat st, up;
+        if (fstat(fd, &st) != 0)
+            break;
+        if (st.st_dev == want->st_dev && st.st_ino == want->st_ino) {
+            found = true;
+            break;
+        }
+        int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(fd);
+        fd = parent;
+        if (fd < 0 || (fstat(fd, &up) == 0 && up.st_dev == st.st_dev && up.st_ino == st.st_ino))
+            break; /* the root */
+    }
+    if (fd >= 0)
+        close(fd);
+    return found;
+}
+
+/* The target and the cache, now that both exist, by inode: the target is
+ * not the cache, inside it, one of its entries (a bind mount of an entry
+ * is one), nor around it. The path check before anything was made
+ * (paths_overlap) catches the common cases without side effects. */
+static int check_apart(struct run *r)
+{
+    struct stat c, t;
+    if (fstat(r->cache.fd, &c) != 0 || fstat(r->tgt_dirfd, &t) != 0)
+        return 0;
+    const char *how = below(r->tgt_dirfd, &c) ? "the target lies inside the cache"
+                      : below(r->cache.fd, &t) ? "the cache lies inside the target"
+                                               : NULL;
+    int wfd = how ? -1 : openat(r->cache.fd, "wheels", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = wfd >= 0 ? fdopendir(wfd) : NULL;
+    struct dirent *de;
+    while (d && !how && (de = readdir(d))) {
+        struct stat e;
+        if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &e, AT_SYMLINK_NOFOLLOW) == 0 &&
+            e.st_dev == t.st_dev && e.st_ino == t.st_ino)
+            how = "the target is a cache entry (a bind mount of it?)";
+    }
+    if (d)
+        closedir(d);
+    else if (wfd >= 0)
+        close(wfd);
+    if (!how)
+        return 0;
+    fail_run(r, "--target %s and --cache %s overlap (%s): an install would write into the cache it "
+             "reads", r->target_abs, r->cache.root, how);
+    r->usage = true;
+    return -1;
+}
+
 static int open_target(struct run *r)
 {
     const char *t = r->o->target_dir;
-    if (mkdirat_p(AT_FDCWD, t, 0755) != 0) {
-        fail_run(r, "%s: cannot create target directory: %s", t, strerror(errno));
+    char *future = t[0] ? path_resolve_future(t) : NULL;
+    if (!future || mkdirat_p(AT_FDCWD, future, 0755) != 0) {
+        fail_run(r, "'%s': cannot create target directory: %s", t, t[0] ? strerror(errno) : "empty path");
+        free(future);
         return -1;
     }
-    r->target_abs = realpath(t, NULL);
+    r->target_abs = realpath(future, NULL);
+    free(future);
     if (!r->target_abs) {
         fail_run(r, "%s: %s", t, strerror(errno));
         return -1;
@@ -614,8 +691,9 @@ int install_run(const struct install_opts *o)
         fail_run(&r, "%s", err);
     else if (cache_open(o->cache_dir, &r.cache, err, sizeof err) != 0)
         fail_run(&r, "%s", err);
-    else if (open_target(&r) == 0 && prepare_wheels(&r) == 0 &&
-             (report_case_collisions(&r), darwin_clone_wheels(&r), !r.failed) &&
+    else if (open_target(&r) == 0 && check_apart(&r) == 0 && prepare_wheels(&r) == 0 &&
+             (report_case_collisions(&r), !o->darwin || walk_directories(&r, false) == 0) &&
+             (darwin_clone_wheels(&r), !r.failed) &&
              make_directories(&r) == 0) {
         whole_dir_clone(&r);
         build_tasks(&r);
@@ -665,7 +743,7 @@ int install_run(const struct install_opts *o)
         close(r.tgt_dirfd);
     free(r.target_abs);
     cache_close(&r.cache);
-    int status = r.failed ? LAB_EXIT_FAIL : LAB_EXIT_OK;
+    int status = r.usage ? LAB_EXIT_USAGE : r.failed ? LAB_EXIT_FAIL : LAB_EXIT_OK;
     free(r.error);
     pthread_mutex_destroy(&r.err_mu);
     return status;

@@ -114,6 +114,8 @@ int manifest_parse(char *buf, size_t len, struct manifest *m, char *err, size_t 
                           : !(q = digits_field(q, 8, &mode)) ? "bad mode"
                           : !(q = digits_field(q, 10, &size)) ? "bad size"
                           : entryname_check(q); /* as the wheel's names were */
+        if (!why && size > (1LL << 50))
+            why = "a size over 1 PiB";
         if (!why && mode != 0644 && mode != 0755)
             why = "bad mode";
         if (!why && type == 'd' && (mode != 0755 || size != 0))

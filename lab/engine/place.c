@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/beneath.h"
+#include "common/entryname.h"
 #include "common/util.h"
 
 #ifdef __linux__
@@ -47,7 +48,7 @@ static int copy_rw(int in, int out, long long left)
             return errno;
         }
         if (r == 0)
-            return EIO; /* the cache file is shorter than its manifest says */
+            return ENODATA; /* the cache file is shorter than its manifest says */
         for (ssize_t done = 0; done < r;) {
             ssize_t w = write(out, buf + done, (size_t)(r - done));
             if (w < 0) {
@@ -66,7 +67,24 @@ static int copy_rw(int in, int out, long long left)
  * files (EXDEV: copy_file_range across filesystems before Linux 5.19 and
  * on some since; EINVAL, EOPNOTSUPP, ENOSYS) before anything was copied,
  * the plain read/write copy does it. */
+static int copy_more(int in, int out, long long size, enum copy_method method);
+
+/* A copy of exactly the size the manifest gives: a cache file longer than
+ * that (the manifest or the file was changed) is EUCLEAN, never a short
+ * copy that looks whole; a shorter one is ENODATA. */
 static int copy_data(int in, int out, long long size, enum copy_method method)
+{
+    int err = copy_more(in, out, size, method);
+    if (err)
+        return err;
+    char extra;
+    ssize_t n;
+    while ((n = read(in, &extra, 1)) < 0 && errno == EINTR)
+        ;
+    return n > 0 ? EUCLEAN : 0;
+}
+
+static int copy_more(int in, int out, long long size, enum copy_method method)
 {
     if (method == COPY_RW)
         return copy_rw(in, out, size);
@@ -89,7 +107,7 @@ static int copy_data(int in, int out, long long size, enum copy_method method)
             return errno;
         }
         if (n == 0)
-            return EIO;
+            return ENODATA; /* shorter than its manifest says */
         left -= n;
     }
     return 0;
@@ -209,12 +227,8 @@ void place_temp_name(const char *path, char *out, size_t outlen)
 
 bool place_is_stale_temp(const char *name)
 {
-    const char *mark = name[0] == '.' ? strstr(name, ".lltmp.") : NULL;
-    if (!mark)
-        return false;
-    char *end;
-    long pid = strtol(mark + 7, &end, 10);
-    return *end == '.' && process_gone(pid);
+    long pid = entryname_temp_pid(name);
+    return pid > 0 && process_gone(pid);
 }
 
 int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel, unsigned perm,

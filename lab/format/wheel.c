@@ -127,6 +127,39 @@ static int is_record_name(const char *name)
     return dlen > 10 && memcmp(slash - 10, ".dist-info", 10) == 0;
 }
 
+/* "x.dist-info/RECORD.jws" or ".p7s": signatures RECORD need not list */
+static int is_record_signature(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 4 || (strcmp(name + n - 4, ".jws") != 0 && strcmp(name + n - 4, ".p7s") != 0))
+        return 0;
+    char *base = xstrndup(name, n - 4);
+    int yes = is_record_name(base);
+    free(base);
+    return yes;
+}
+
+/* The bytes of a signature file, for the cache key (RECORD has no hash of
+ * them): appended to sigs as NAME, NUL, size, NUL, data. */
+static int read_signature(struct archive *a, struct strbuf *sigs, const char *name, long long size,
+                          char *err, size_t errlen)
+{
+    if (size > (1 << 20)) {
+        snprintf(err, errlen, "entry %s: a signature file larger than 1 MiB", name);
+        return -1;
+    }
+    strbuf_addf(sigs, "%s%c%lld%c", name, '\0', size, '\0');
+    char buf[1 << 14];
+    la_ssize_t r;
+    while ((r = archive_read_data(a, buf, sizeof buf)) > 0)
+        strbuf_add(sigs, buf, (size_t)r);
+    if (r < 0) {
+        snprintf(err, errlen, "entry %s: %s", name, archive_error_string(a));
+        return -1;
+    }
+    return 0;
+}
+
 static int read_record_data(struct archive *a, struct wheel_info *w, const char *name, char *err,
                             size_t errlen)
 {
@@ -281,6 +314,12 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
         const char *why = entry_type_problem(e);
         if (!why)
             why = entryname_check(name);
+        if (!why) {
+            const char *base = strrchr(name, '/');
+            if (entryname_temp_pid(base ? base + 1 : name) >= 0)
+                why = "a name of the form linklab gives its temporary files (.NAME.lltmp.PID.N), "
+                      "which an install would sweep";
+        }
         if (why) {
             char *shown = entryname_escape(raw);
             snprintf(err, errlen, "entry %s: %s", shown, why);
@@ -329,6 +368,8 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
             if (read_record_data(a, w, name, err, errlen) != 0)
                 goto out;
         }
+        if (!is_dir && is_record_signature(name) && read_signature(a, &w->sigs, name, size, err, errlen) != 0)
+            goto out;
     }
     if (r != ARCHIVE_EOF) {
         snprintf(err, errlen, "after entry %s: %s", w->n ? w->entries[w->n - 1].name : "(none)",
@@ -497,6 +538,7 @@ void wheel_free(struct wheel_info *w)
     free(w->distinfo);
     free(w->record_path);
     free(w->record_text);
+    strbuf_release(&w->sigs);
     record_free(&w->record);
     memset(w, 0, sizeof *w);
 }
@@ -522,9 +564,13 @@ static int fmt_scan(const char *path, struct package *p, char *err, size_t errle
     struct strbuf key = STRBUF_INIT;
     strbuf_add(&key, wp->w.record_text, wp->w.record_len);
     strbuf_add(&key, "\0modes\n", 7);
+    /* every entry with its type and mode (an empty directory is content
+     * too), then the signature files' bytes, which RECORD does not hash */
     for (size_t i = 0; i < wp->w.n; i++)
-        if (!wp->w.entries[i].is_dir)
-            strbuf_addf(&key, "%o %s\n", wp->w.entries[i].mode, wp->w.entries[i].name);
+        strbuf_addf(&key, "%c %o %s\n", wp->w.entries[i].is_dir ? 'd' : 'f', wp->w.entries[i].mode,
+                    wp->w.entries[i].name);
+    strbuf_add(&key, "\0signatures\n", 12);
+    strbuf_add(&key, strbuf_str(&wp->w.sigs), wp->w.sigs.len);
     p->key_len = key.len;
     wp->key = strbuf_detach(&key);
     p->entries = wp->w.entries;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "format/format.h"
+#include "common/strbuf.h"
 #include "format/record.h"
 
 /* Zip bomb guard: the entries' declared uncompressed sizes may add up to at
@@ -27,6 +28,7 @@ struct wheel_info {
     char *record_path;  /* "name-version.dist-info/RECORD" */
     char *record_text;
     size_t record_len;
+    struct strbuf sigs;  /* RECORD.jws/.p7s: names and bytes (cache key) */
     struct record record;
     long long archive_size;
     long long total_size;

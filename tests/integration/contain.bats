@@ -27,6 +27,8 @@ setup() {
 }
 
 teardown() {
+    # also when a test failed half-way: what it mounted, by its own path
+    if [ -n "${SMALL:-}" ] && mountpoint -q "$SMALL"; then umount "$SMALL"; fi
     [ -z "${B:-}" ] || rm -rf "$B"
 }
 
@@ -95,7 +97,8 @@ teardown() {
     command -v strace >/dev/null || skip "no strace (Debian package strace)"
     wheel=$(echo "$HW"/extra/big-1.0/*.whl)
     "$LINKLAB" unpack --cache "$B/cache" "$wheel" >/dev/null
-    small=$BATS_TEST_TMPDIR/small
+    SMALL=$BATS_TEST_TMPDIR/small
+    small=$SMALL
     mkdir -p "$small"
     mount -t tmpfs -o size=12m lab-contain-full "$small"
     for round in 1 2 3; do
@@ -170,4 +173,107 @@ time.sleep(2)' "$B" "$B/locked" &
     [ "$status" -eq 0 ]
     [[ "$output" == "installed 1 wheel, 3002 files, "* ]]
     "$LINKLAB" observe --quiet --target "$TMPFS/cfr" --wheel "$HW"/extra/pk-1.0/*.whl
+}
+
+@test "the cache's own directories and entries are never followed through a symlink" {
+    mkdir -p "$B/victim/data.4000001.x" "$B/c/wheels"
+    echo keep >"$B/victim/notes.4000000.1"
+    echo keep >"$B/victim/data.4000001.x/f"
+    for sub in tmp wheels manifests index; do
+        rm -rf "$B/c"
+        mkdir -p "$B/c"
+        ln -s "$B/victim" "$B/c/$sub"
+        run "$LINKLAB" unpack --cache "$B/c" "$HW"/extra/pk-1.0/*.whl
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [ "$output" = "linklab unpack: $B/c/$sub is a symlink, not a directory of the cache; refusing to use it" ]
+    done
+    [ "$(ls "$B/victim")" = "$(printf 'data.4000001.x\nnotes.4000000.1')" ]
+    [ -f "$B/victim/data.4000001.x/f" ]
+    # an entry replaced by a symlink to files outside: refused, not installed
+    rm -rf "$B/c"
+    "$LINKLAB" unpack --cache "$B/c" "$HW"/extra/pk-1.0/*.whl >/dev/null
+    k=$(cd "$B/c/wheels" && echo pk-1.0-*)
+    mv "$B/c/wheels/$k" "$B/outside"
+    ln -s "$B/outside" "$B/c/wheels/$k"
+    run "$LINKLAB" install --quiet --mode copy --cache "$B/c" --target "$B/t" "$HW"/extra/pk-1.0/*.whl
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cache entry $B/c/wheels/$k is in the way (a symlink or a file); remove the cache entry $k" ]]
+    [ -f "$B/outside/pk/m0.py" ]
+    [ ! -e "$B/t/pk" ]
+}
+
+@test "overlap by inode: a dangling symlink that becomes the cache, and a bind mount of an entry, are usage errors" {
+    ln -s "$B/newc" "$B/tl"
+    run "$LINKLAB" install --quiet --mode copy --cache "$B/newc" --target "$B/tl" "$HW"/extra/pk-1.0/*.whl
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"overlap (the target lies inside the cache)"* ]]
+    [ -z "$(ls -A "$B/newc/wheels")" ]
+    "$LINKLAB" install --quiet --mode copy --cache "$B/c" --target "$B/t0" "$HW"/extra/pk-1.0/*.whl
+    k=$(cd "$B/c/wheels" && echo pk-1.0-*)
+    SMALL=$B/bm
+    mkdir -p "$SMALL"
+    mount --bind "$B/c/wheels/$k" "$SMALL"
+    run "$LINKLAB" install --quiet --mode copy --cache "$B/c" --target "$SMALL" "$HW"/extra/pk-2.0/*.whl
+    umount "$SMALL"
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"overlap (the target is a cache entry (a bind mount of it?))"* ]]
+    grep -qx "VERSION = '1.0'" "$B/c/wheels/$k/pk/m0.py"
+    # an empty path is a usage error; a/new/../c makes a/c and nothing else
+    run "$LINKLAB" unpack --cache "" "$HW"/extra/pk-1.0/*.whl
+    [ "$status" -eq 2 ]
+    mkdir "$B/a"
+    "$LINKLAB" install --quiet --mode copy --cache "$B/a/new/../c2" --target "$B/a/x/../t2" "$HW"/extra/pk-1.0/*.whl
+    [ "$(ls "$B/a")" = "$(printf 'c2\nt2')" ]
+}
+
+@test "a cache file that does not match its manifest is never copied short; a size out of range is refused" {
+    "$LINKLAB" unpack --cache "$B/c" "$HW"/extra/pk-1.0/*.whl >/dev/null
+    k=$(cd "$B/c/wheels" && echo pk-1.0-*)
+    m=$B/c/manifests/$k
+    sed -i 's|^f 644 [0-9]* pk/m5.py$|f 644 3 pk/m5.py|' "$m"
+    grep -q '^f 644 3 pk/m5.py$' "$m"
+    run "$LINKLAB" install --quiet --mode copy --cache "$B/c" --target "$B/t" "$HW"/extra/pk-1.0/*.whl
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"pk/m5.py: copy failed: the cache file $B/c/wheels/$k/pk/m5.py is longer than its manifest says (EUCLEAN); remove the cache entry $k" ]]
+    sed -i 's|^f 644 3 pk/m5.py$|f 644 99999999999999999 pk/m5.py|' "$m"
+    run "$LINKLAB" install --quiet --mode copy --cache "$B/c" --target "$B/t" "$HW"/extra/pk-1.0/*.whl
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"malformed line "*" (a size over 1 PiB); remove the cache entry $k" ]]
+}
+
+@test "names of the installer's own temporary files are refused; signatures and empty directories are part of the key; a forged index is not followed" {
+    make_wheel "$B/tmpname-1.0-py3-none-any.whl" tmpname 1.0 "pkg/.cfg.lltmp.4000000.1=x"
+    run "$LINKLAB" unpack --cache "$B/c" "$B/tmpname-1.0-py3-none-any.whl"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"entry pkg/.cfg.lltmp.4000000.1: a name of the form linklab gives its temporary files"* ]]
+    # two wheels alike but for RECORD.jws's bytes: two entries, each its own
+    for sig in A B; do
+        mkdir -p "$B/sig$sig"
+        python3 - "$B/sig$sig/signed-1.0-py3-none-any.whl" "$sig" <<'PY'
+import base64, hashlib, sys, zipfile
+def d(b): return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("signed/a.py", b"a\n")
+    z.writestr("signed-1.0.dist-info/RECORD.jws", ("signature-of-" + sys.argv[2]).encode())
+    z.writestr("signed-1.0.dist-info/RECORD", f"signed/a.py,{d(b'a' + bytes([10]))},2\nsigned-1.0.dist-info/RECORD,,\n")
+PY
+        "$LINKLAB" install --quiet --mode copy --cache "$B/c" --target "$B/t$sig" "$B/sig$sig/signed-1.0-py3-none-any.whl"
+        [ "$(cat "$B/t$sig/signed-1.0.dist-info/RECORD.jws")" = "signature-of-$sig" ]
+    done
+    [ "$(find "$B/c/wheels" -mindepth 1 -maxdepth 1 -name 'signed-1.0-*' | wc -l)" -eq 2 ]
+    # an index file edited to point at another package's entry
+    "$LINKLAB" unpack --cache "$B/c" "$HW"/extra/pk-1.0/*.whl >/dev/null
+    "$LINKLAB" unpack --cache "$B/c" "$HW"/extra/tool-644/*.whl >/dev/null
+    ktool=$(cd "$B/c/wheels" && echo tool-1.0-*)
+    for f in "$B"/c/index/*; do
+        if grep -q '^pk-1.0-' "$f"; then echo "$ktool" >"$f"; fi
+    done
+    "$LINKLAB" install --quiet --mode copy --cache "$B/c" --target "$B/tpk" "$HW"/extra/pk-1.0/*.whl
+    [ -f "$B/tpk/pk/m0.py" ]
+    [ ! -e "$B/tpk/tool" ]
 }
