@@ -140,17 +140,21 @@ static char *lookup_index(const struct cache *c, const char *iname)
         return NULL;
     while (len > 0 && (key[len - 1] == '\n'))
         key[--len] = '\0';
-    if (len == 0 || strchr(key, '/') || key[0] == '.' || !entry_exists(c, key)) {
+    /* "2 KEY": an index of an older layout (other keys, manifests without
+     * a digest) is a miss, and the wheel is read again */
+    if (len < 3 || memcmp(key, "2 ", 2) != 0 || strchr(key + 2, '/') || key[2] == '.' ||
+        !entry_exists(c, key + 2)) {
         free(key);
         return NULL;
     }
+    memmove(key, key + 2, len - 1);
     return key;
 }
 
 static void store_index(const struct cache *c, const char *iname, const char *key)
 {
     char *path = xasprintf("%s/%s", c->root, iname);
-    char *line = xasprintf("%s\n", key);
+    char *line = xasprintf("2 %s\n", key);
     /* the index only saves time: failing to write it is not an error */
     write_file_atomic(path, line, strlen(line), 0644);
     free(line);

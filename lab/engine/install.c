@@ -60,6 +60,7 @@ struct run {
     pthread_mutex_t err_mu;
     char *error; /* the first error, for the log */
     bool usage;  /* the error is the caller's (exit 2) */
+    bool made_target;
     int case_collisions;
 };
 
@@ -634,6 +635,8 @@ static int check_apart(struct run *r)
     fail_run(r, "--target %s and --cache %s overlap (%s): an install would write into the cache it "
              "reads", r->target_abs, r->cache.root, how);
     r->usage = true;
+    if (r->made_target)
+        rmdir(r->target_abs); /* the directory this run made, while still empty */
     return -1;
 }
 
@@ -641,6 +644,8 @@ static int open_target(struct run *r)
 {
     const char *t = r->o->target_dir;
     char *future = t[0] ? path_resolve_future(t) : NULL;
+    struct stat before;
+    r->made_target = future && stat(future, &before) != 0;
     if (!future || mkdirat_p(AT_FDCWD, future, 0755) != 0) {
         fail_run(r, "'%s': cannot create target directory: %s", t, t[0] ? strerror(errno) : "empty path");
         free(future);

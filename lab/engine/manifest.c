@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/digest.h"
 #include "common/entryname.h"
 #include "common/util.h"
 #include "format/format.h"
@@ -70,8 +71,15 @@ char *manifest_format(const struct package *w, size_t *len)
     for (size_t i = 0; i < nd; i++)
         free(dirs[i]);
     free(dirs);
-    *len = n;
-    return text;
+    size_t hl = strlen(MANIFEST_MAGIC);
+    char *out = xmalloc(hl + 65 + n + 1);
+    memcpy(out, MANIFEST_MAGIC, hl);
+    sha256_hex(text, n, out + hl);
+    out[hl + 64] = '\n';
+    memcpy(out + hl + 65, text, n + 1);
+    free(text);
+    *len = hl + 65 + n;
+    return out;
 }
 
 /* A field of digits in base followed by one space: where the next field
@@ -87,6 +95,32 @@ static char *digits_field(char *q, int base, long long *out)
 }
 
 int manifest_parse(char *buf, size_t len, struct manifest *m, char *err, size_t errlen)
+{
+    /* the header names the version and the digest of the rest: a manifest
+     * cut short, or edited (a mode, a size, a line dropped), does not match */
+    size_t hl = strlen(MANIFEST_MAGIC);
+    char *nl = memchr(buf, '\n', len);
+    char want[65];
+    if (len < hl + 64 + 1 || memcmp(buf, MANIFEST_MAGIC, hl) != 0 || !nl || (size_t)(nl - buf) != hl + 64) {
+        snprintf(err, errlen, "malformed: not a version-2 manifest (no '%s' line)", MANIFEST_MAGIC);
+        free(buf);
+        memset(m, 0, sizeof *m);
+        return -1;
+    }
+    sha256_hex(nl + 1, len - (size_t)(nl + 1 - buf), want);
+    if (memcmp(buf + hl, want, 64) != 0) {
+        snprintf(err, errlen, "malformed: its digest does not match its lines (changed or cut short "
+                 "after it was written)");
+        free(buf);
+        memset(m, 0, sizeof *m);
+        return -1;
+    }
+    size_t skip = (size_t)(nl + 1 - buf);
+    memmove(buf, buf + skip, len - skip + 1);
+    return manifest_parse_body(buf, len - skip, m, err, errlen);
+}
+
+int manifest_parse_body(char *buf, size_t len, struct manifest *m, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     m->buf = buf;

@@ -1,5 +1,7 @@
-/* manifest.h - a cache entry's file list, CACHE/manifests/KEY: one line
- * per directory (parents first), then one per file in archive order:
+/* manifest.h - a cache entry's file list, CACHE/manifests/KEY: a header
+ * line "#linklab-manifest 2 sha256=HEX" (HEX: the SHA-256 of the lines
+ * after it), then one line per directory (parents first), then one per
+ * file in archive order:
  *
  *   T MODE SIZE NAME\n     T is d or f, MODE octal (0644 or 0755), SIZE
  *                          decimal, one space between fields
@@ -33,9 +35,14 @@ struct manifest {
 /* The manifest text of a scanned package (malloc'd, *len bytes). */
 char *manifest_format(const struct package *w, size_t *len);
 
-/* Parses len bytes of buf (malloc'd; the manifest owns it from now on,
- * also on failure). -1 with the reason in err ("malformed line N (why)"). */
+#define MANIFEST_MAGIC "#linklab-manifest 2 sha256="
+
+/* Parses len bytes of buf (malloc'd, NUL-terminated at len; the manifest
+ * owns it from now on, also on failure): the header and its digest, then
+ * the lines. -1 with the reason in err ("malformed line N (why)"). */
 int manifest_parse(char *buf, size_t len, struct manifest *m, char *err, size_t errlen);
+/* The lines alone, without a header (for tests and the fuzzer). */
+int manifest_parse_body(char *buf, size_t len, struct manifest *m, char *err, size_t errlen);
 
 void manifest_free(struct manifest *m);
 

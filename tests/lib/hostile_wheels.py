@@ -35,9 +35,15 @@ def wheel(case, files, record=None, extra_record=(), omit_from_record=(), raw=No
             rec += line + "\n"
         meta = f"Name: {case}\nVersion: 1.0\n".encode()
         z.writestr(f"{di}/METADATA", meta)
-        rec += f"{di}/METADATA,{digest(meta)},{len(meta)}\n{di}/RECORD,,\n"
+        z.writestr(f"{di}/WHEEL", WHEEL)
+        rec += f"{di}/METADATA,{digest(meta)},{len(meta)}\n{di}/WHEEL,{digest(WHEEL)},{len(WHEEL)}\n{di}/RECORD,,\n"
         z.writestr(f"{di}/RECORD", record if record is not None else rec)
     return path
+
+
+# every wheel carries the metadata real installers (pip) require, so that
+# an installer refuses a case for what the case is about
+WHEEL = b"Wheel-Version: 1.0\nGenerator: linklab-hostile\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
 
 
 def special(name, mode, data=b""):
@@ -150,7 +156,9 @@ for v in ("1.0", "2.0"):
             z.writestr(f"pk/m{i}.py", data)
             rec += f"pk/m{i}.py,{digest(data)},{len(data)}\n"
         z.writestr(f"{di}/METADATA", meta)
-        z.writestr(f"{di}/RECORD", rec + f"{di}/METADATA,{digest(meta)},{len(meta)}\n{di}/RECORD,,\n")
+        z.writestr(f"{di}/WHEEL", WHEEL)
+        z.writestr(f"{di}/RECORD", rec + f"{di}/METADATA,{digest(meta)},{len(meta)}\n"
+                   f"{di}/WHEEL,{digest(WHEEL)},{len(WHEEL)}\n{di}/RECORD,,\n")
 for mode in (0o644, 0o755):
     d = os.path.join(extra, f"tool-{mode:o}")
     os.makedirs(d, exist_ok=True)
@@ -162,8 +170,10 @@ for mode in (0o644, 0o755):
         info.external_attr = (0o100000 | mode) << 16
         z.writestr(info, script)
         z.writestr("tool-1.0.dist-info/METADATA", meta)
+        z.writestr("tool-1.0.dist-info/WHEEL", WHEEL)
         z.writestr("tool-1.0.dist-info/RECORD", f"tool/run.sh,{digest(script)},{len(script)}\n"
-                   f"tool-1.0.dist-info/METADATA,{digest(meta)},{len(meta)}\ntool-1.0.dist-info/RECORD,,\n")
+                   f"tool-1.0.dist-info/METADATA,{digest(meta)},{len(meta)}\n"
+                   f"tool-1.0.dist-info/WHEEL,{digest(WHEEL)},{len(WHEEL)}\ntool-1.0.dist-info/RECORD,,\n")
 
 # one 8 MiB file (two copies of it do not fit a 12 MiB tmpfs)
 d = os.path.join(extra, "big-1.0")
@@ -173,5 +183,7 @@ meta = b"Name: big\nVersion: 1.0\n"
 with zipfile.ZipFile(os.path.join(d, "big-1.0-py3-none-any.whl"), "w") as z:
     z.writestr("big/blob.bin", big)
     z.writestr("big-1.0.dist-info/METADATA", meta)
+    z.writestr("big-1.0.dist-info/WHEEL", WHEEL)
     z.writestr("big-1.0.dist-info/RECORD", f"big/blob.bin,{digest(big)},{len(big)}\n"
-               f"big-1.0.dist-info/METADATA,{digest(meta)},{len(meta)}\nbig-1.0.dist-info/RECORD,,\n")
+               f"big-1.0.dist-info/METADATA,{digest(meta)},{len(meta)}\n"
+               f"big-1.0.dist-info/WHEEL,{digest(WHEEL)},{len(WHEEL)}\nbig-1.0.dist-info/RECORD,,\n")

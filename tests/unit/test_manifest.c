@@ -13,7 +13,7 @@
 
 static int parse(const char *text, struct manifest *m, char *err, size_t errlen)
 {
-    return manifest_parse(strdup(text), strlen(text), m, err, errlen);
+    return manifest_parse_body(strdup(text), strlen(text), m, err, errlen);
 }
 
 static void leading_space_round_trips(void **state)
@@ -57,6 +57,7 @@ static void refuses_what_leaves_the_entry(void **state)
         "d 644 0 y\n",
         "f 644 2 x",                   /* no newline at the end */
         "f 644 99999999999999999999 x\n",
+        "f 644 1125899906842625 x\n",  /* over 1 PiB */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct manifest m;
@@ -81,7 +82,38 @@ static void embedded_nul_is_refused(void **state)
     memcpy(buf, "f 644 1 a\0b\n", 12);
     struct manifest m;
     char err[256];
-    assert_int_equal(manifest_parse(buf, 12, &m, err, sizeof err), -1);
+    assert_int_equal(manifest_parse_body(buf, 12, &m, err, sizeof err), -1);
+}
+
+static void header_and_digest_guard_every_line(void **state)
+{
+    (void)state;
+    struct pkg_entry e[] = {{.name = "pkg/a.py", .mode = 0644, .size = 5},
+                            {.name = "pkg/b.py", .mode = 0644, .size = 7}};
+    struct package pkg = {.entries = e, .n = 2};
+    size_t len;
+    char *text = manifest_format(&pkg, &len);
+    assert_memory_equal(text, MANIFEST_MAGIC, strlen(MANIFEST_MAGIC));
+    /* a mode changed, a line dropped, no header: each refused */
+    const char *edits[][2] = {{"f 644 7 pkg/b.py", "f 755 7 pkg/b.py"}, {"f 644 7 pkg/b.py\n", ""}};
+    for (size_t i = 0; i < 2; i++) {
+        char *copy = strdup(text), *at = strstr(copy, edits[i][0]);
+        assert_non_null(at);
+        memmove(at + strlen(edits[i][1]), at + strlen(edits[i][0]), strlen(at + strlen(edits[i][0])) + 1);
+        memcpy(at, edits[i][1], strlen(edits[i][1]));
+        struct manifest m;
+        char err[256];
+        assert_int_equal(manifest_parse(copy, strlen(copy), &m, err, sizeof err), -1);
+        assert_non_null(strstr(err, "digest does not match"));
+    }
+    struct manifest m;
+    char err[256];
+    char *body = strdup(strchr(text, '\n') + 1);
+    assert_int_equal(manifest_parse(body, strlen(body), &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a version-2 manifest"));
+    assert_int_equal(manifest_parse(text, len, &m, err, sizeof err), 0);
+    assert_int_equal(m.n, 3);
+    manifest_free(&m);
 }
 
 int main(void)
@@ -90,6 +122,7 @@ int main(void)
         cmocka_unit_test(leading_space_round_trips),
         cmocka_unit_test(refuses_what_leaves_the_entry),
         cmocka_unit_test(embedded_nul_is_refused),
+        cmocka_unit_test(header_and_digest_guard_every_line),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
