@@ -38,13 +38,15 @@ int cmd_scenario(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         printf("usage: linklab scenario list\n"
-               "       linklab scenario run all|NAME... [--installer SUBJECT|TEMPLATE] [--json FILE]\n\n"
+               "       linklab scenario run all|NAME... [--installer SUBJECT|TEMPLATE] [--modes M,M...]\n"
+               "                                        [--json FILE]\n\n"
                "Puts an installer (default: this linklab) through the reliability scenarios:\n"
                "hostile wheels, killed installs, concurrent installs and unpacks, full\n"
                "disks, labfs faults, write isolation. Prints a table: scenario, cases tried,\n"
                "cases survived, bytes lost, leaked mounts and loop devices. SUBJECT names\n"
                "a file of subjects/ (its command); TEMPLATE is a command with {mode},\n"
-               "{cache}, {target} and {wheels}. Exit status 0 when\n"
+               "{cache}, {target} and {wheels}. --modes limits the hostile scenario's modes\n"
+               "(default clone,hardlink,copy,symlink,auto). Exit status 0 when\n"
                "every case survived with nothing lost or leaked, 1 otherwise, 2 usage.\n"
                "The scenarios live in bench/scenarios (or LINKLAB_SCENARIOS).\n");
         return argc < 2 ? LAB_EXIT_USAGE : LAB_EXIT_OK;

@@ -183,7 +183,7 @@ time.sleep(2)' "$B" "$B/locked" &
         "$HW"/extra/pk-1.0/*.whl "$HW"/extra/pk-1.0/*.whl
     echo "$output"
     [ "$status" -eq 0 ]
-    [[ "$output" == "installed 1 wheel, 3002 files, "* ]]
+    [[ "$output" == "installed 1 wheel, 23 files, "* ]]
     "$LINKLAB" observe --quiet --target "$TMPFS/cfr" --wheel "$HW"/extra/pk-1.0/*.whl
 }
 

@@ -157,12 +157,14 @@ assert v == [sys.argv[2], "", "plain"], v' "$S/j.json" "$s"
     run "$LAB_TOP/bench/scenarios" run hostile --installer nosuch
     [ "$status" -eq 2 ]
     [[ "$output" == "linklab scenario: no subject 'nosuch' (subjects: "* ]]
-    run "$LAB_TOP/bench/scenarios" run hostile --installer linklab-uv04 --json "$S/h.json"
+    run "$LAB_TOP/bench/scenarios" run hostile --installer linklab-uv04 --modes copy --json "$S/h.json"
     echo "$output"
     [ "$status" -eq 0 ]
     python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))["scenarios"][0]
-assert (r["tried"], r["survived"], r["bytes_lost"]) == (15, 15, 0), r' "$S/h.json"
+assert (r["tried"], r["survived"], r["bytes_lost"], r["escapes"]) == (26, 26, 0, 0), r' "$S/h.json"
+    run "$LAB_TOP/bench/scenarios" run hostile --modes copy,nosuch
+    [ "$status" -eq 2 ]
 }
 
 @test "machine_state counts only what lies under the given directories" {

@@ -143,22 +143,27 @@ for case, what in refusals:
 # two versions of pk, and two tool-1.0 that differ only by an exec bit
 extra = os.path.join(out, "extra")
 os.makedirs(extra, exist_ok=True)
-for v in ("1.0", "2.0"):
-    d = os.path.join(extra, "pk-" + v)
-    os.makedirs(d, exist_ok=True)
-    di = f"pk-{v}.dist-info"
-    data = f"VERSION = '{v}'\n".encode() * 8
-    meta = f"Name: pk\nVersion: {v}\n".encode()
-    with zipfile.ZipFile(os.path.join(d, f"pk-{v}-py3-none-any.whl"), "w") as z:
-        rec = ""
-        # enough files that two installs at once would interleave
-        for i in range(3000):
-            z.writestr(f"pk/m{i}.py", data)
-            rec += f"pk/m{i}.py,{digest(data)},{len(data)}\n"
-        z.writestr(f"{di}/METADATA", meta)
-        z.writestr(f"{di}/WHEEL", WHEEL)
-        z.writestr(f"{di}/RECORD", rec + f"{di}/METADATA,{digest(meta)},{len(meta)}\n"
-                   f"{di}/WHEEL,{digest(WHEEL)},{len(WHEEL)}\n{di}/RECORD,,\n")
+def versions(dist, nfiles):
+    """dist-1.0 and dist-2.0, nfiles files each, every file naming its version"""
+    for v in ("1.0", "2.0"):
+        d = os.path.join(extra, f"{dist}-{v}")
+        os.makedirs(d, exist_ok=True)
+        di = f"{dist}-{v}.dist-info"
+        data = f"VERSION = '{v}'\n".encode() * 8
+        meta = f"Name: {dist}\nVersion: {v}\n".encode()
+        with zipfile.ZipFile(os.path.join(d, f"{dist}-{v}-py3-none-any.whl"), "w") as z:
+            rec = ""
+            for i in range(nfiles):
+                z.writestr(f"{dist}/m{i}.py", data)
+                rec += f"{dist}/m{i}.py,{digest(data)},{len(data)}\n"
+            z.writestr(f"{di}/METADATA", meta)
+            z.writestr(f"{di}/WHEEL", WHEEL)
+            z.writestr(f"{di}/RECORD", rec + f"{di}/METADATA,{digest(meta)},{len(meta)}\n"
+                       f"{di}/WHEEL,{digest(WHEEL)},{len(WHEEL)}\n{di}/RECORD,,\n")
+
+
+versions("pk", 20)    # the layout cases
+versions("mv", 3000)  # enough files that two installs at once would interleave
 for mode in (0o644, 0o755):
     d = os.path.join(extra, f"tool-{mode:o}")
     os.makedirs(d, exist_ok=True)
