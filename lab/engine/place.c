@@ -67,23 +67,6 @@ static int copy_rw(int in, int out, long long left)
  * files (EXDEV: copy_file_range across filesystems before Linux 5.19 and
  * on some since; EINVAL, EOPNOTSUPP, ENOSYS) before anything was copied,
  * the plain read/write copy does it. */
-static int copy_more(int in, int out, long long size, enum copy_method method);
-
-/* A copy of exactly the size the manifest gives: a cache file longer than
- * that (the manifest or the file was changed) is EUCLEAN, never a short
- * copy that looks whole; a shorter one is ENODATA. */
-static int copy_data(int in, int out, long long size, enum copy_method method)
-{
-    int err = copy_more(in, out, size, method);
-    if (err)
-        return err;
-    char extra;
-    ssize_t n;
-    while ((n = read(in, &extra, 1)) < 0 && errno == EINTR)
-        ;
-    return n > 0 ? EUCLEAN : 0;
-}
-
 static int copy_more(int in, int out, long long size, enum copy_method method)
 {
     if (method == COPY_RW)
@@ -111,6 +94,21 @@ static int copy_more(int in, int out, long long size, enum copy_method method)
         left -= n;
     }
     return 0;
+}
+
+/* A copy of exactly the size the manifest gives: a cache file longer than
+ * that (the manifest or the file was changed) is EUCLEAN, never a short
+ * copy that looks whole; a shorter one is ENODATA. */
+static int copy_data(int in, int out, long long size, enum copy_method method)
+{
+    int err = copy_more(in, out, size, method);
+    if (err)
+        return err;
+    char extra;
+    ssize_t n;
+    while ((n = read(in, &extra, 1)) < 0 && errno == EINTR)
+        ;
+    return n > 0 ? EUCLEAN : 0;
 }
 
 /* Each worker thread keeps the parent directory it placed into last, on
@@ -242,8 +240,10 @@ int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel,
         err = resolve(&tl_tgt, ctx->tgt_dirfd, rel, &dst);
     if (err)
         return err;
+    /* a temporary name only where one is used: replacing */
     char tmp[NAME_MAX + 64];
-    temp_base(dst.base, "lltmp", tmp, sizeof tmp);
+    if (replace)
+        temp_base(dst.base, "lltmp", tmp, sizeof tmp);
 #ifdef __APPLE__
     if (mode == MODE_CLONE) {
         /* clonefile makes the file whole in one step (EEXIST if a file is there) */
