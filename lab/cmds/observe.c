@@ -12,49 +12,67 @@
 static void help(void)
 {
     printf("usage: linklab observe --target DIR [--source DIR] [--wheel WHEEL]... [--expect MODE]\n"
-           "                       [--json FILE] [--isolation] [--trace -- COMMAND...]\n\n"
+           "                       [--own GLOB]... [--json FILE] [--isolation] [--trace -- COMMAND...]\n\n"
            "Says what each file under the target really is, from what is on disk,\n"
-           "whoever installed it (linklab, cp, pip, uv, ...):\n"
-           "  cloned            every data extent at the physical address of an extent of\n"
-           "                    its source file (FIEMAP with FIEMAP_FLAG_SYNC)\n"
-           "  partial           some extents shared with the source, some not\n"
-           "  shared-elsewhere  FIEMAP says shared, but no extent matches the source\n"
-           "  hardlinked        the source's device and inode\n"
-           "  symlinked         a symlink resolving to the source\n"
-           "  copied            own data, no shared extents\n"
-           "  inline, empty     data in metadata (small files on btrfs) or none: sharing\n"
-           "                    cannot be proved either way\n"
-           "  dangling          a symlink to nothing; unknown: no FIEMAP here\n\n"
+           "whoever installed it (linklab, cp, pip, uv, pnpm, ...). Each file is paired with\n"
+           "its source (cache) file, then classed:\n"
+           "  cloned               its source's size, and every byte stored where the source\n"
+           "                       stores the same byte (FIEMAP: same physical address at the\n"
+           "                       same offset; compressed extents as the same extent)\n"
+           "  partial              some bytes stored with the source's, not all (a range clone,\n"
+           "                       a clone rewritten, truncated or hole-punched since)\n"
+           "  shared-elsewhere     FIEMAP says shared, but not with the source\n"
+           "  hardlinked           the inode of a source file (any, not only its path's)\n"
+           "  hardlinked-elsewhere link count > 1, and no source file has that inode\n"
+           "  symlinked            a symlink resolving to a source file or directory\n"
+           "  symlinked-outside    a symlink resolving outside the source\n"
+           "  copied               its own data, nothing shared\n"
+           "  inline, empty        data in metadata (small files on btrfs) or none: sharing\n"
+           "                       cannot be proved either way\n"
+           "  dangling             a symlink to nothing; unknown: no FIEMAP here\n"
+           "A paired file whose size or bytes differ from its source's is also a corrupt\n"
+           "finding, whatever its class. Addresses are compared only within one mounted\n"
+           "filesystem (its superblock), never by UUID.\n\n"
            "options:\n"
            "  --source DIR      the cache; files are paired by relative path under DIR,\n"
-           "                    DIR/NAME/ or DIR/wheels/NAME/, else by content (SHA-256).\n"
-           "                    Without it, files are classified by what they show alone.\n"
+           "                    DIR/NAME/ or DIR/wheels/NAME/, by inode (hardlinks and\n"
+           "                    symlinks), else by content (SHA-256). Without it, files\n"
+           "                    are classed by what they show alone.\n"
            "  --wheel WHEEL     check completeness against the wheel's RECORD: missing,\n"
            "                    corrupt (size or hash), mode (exec bit), extra (in the\n"
            "                    wheel's directories, not in RECORD), installer-added\n"
            "                    (INSTALLER, REQUESTED, direct_url.json, *.pyc). Repeatable.\n"
-           "  --expect MODE     clone, hardlink, copy or symlink: exit 1 when a file is of\n"
-           "                    another class (inline and empty excepted) or the tree is\n"
-           "                    incomplete; prints the first deviations\n"
+           "  --expect MODE     clone, hardlink, copy or symlink (needs --source): exit 1\n"
+           "                    when a file is of another class (inline and empty\n"
+           "                    excepted), the tree is incomplete or corrupt, or there is\n"
+           "                    no file to judge; prints the first deviations\n"
+           "  --own GLOB        files matching GLOB (relative to the target, fnmatch with\n"
+           "                    '/' and leading dots matched only explicitly) are the\n"
+           "                    installer's own layout links and bookkeeping: listed and\n"
+           "                    counted apart, never deviations. Repeatable. E.g. pnpm:\n"
+           "                    --own 'node_modules/*' --own 'node_modules/.*'\n"
            "  --json FILE       per-file records and a summary (schema in README)\n"
-           "  --isolation       one file per class: on scratch copies of the file and its\n"
-           "                    source related the same way, write to the installed copy\n"
-           "                    and check the source; hardlinks and symlinks report \"edits\n"
-           "                    reach the cache\". The real tree and cache are not written.\n"
+           "  --isolation       (needs --source) one file per class: on scratch copies of\n"
+           "                    the file and its source related the same way, write to\n"
+           "                    the installed copy and check the source; hardlinks and\n"
+           "                    symlinks report \"edits reach the cache\". The real tree\n"
+           "                    and cache are not written.\n"
            "  --trace -- CMD    run CMD (an installer) under strace first, then attribute\n"
            "                    each file to the call that produced its data: FICLONE,\n"
            "                    FICLONERANGE, copy_file_range, sendfile, write, link,\n"
-           "                    symlink, and whether it was renamed from a temporary name.\n"
-           "                    Shared extents alone cannot tell FICLONE from\n"
-           "                    copy_file_range on btrfs and XFS. Never used for timing.\n"
+           "                    symlink, and whether it (or a directory above it) was\n"
+           "                    renamed from a temporary name. Shared extents alone cannot\n"
+           "                    tell FICLONE from copy_file_range on btrfs and XFS.\n"
+           "                    Never used for timing.\n"
            "  --quiet           no report on stdout\n\n"
            "Exit status: 0, 1 (an expectation failed, the tree is incomplete, the traced\n"
-           "command failed, or an error), 2 usage error.\n");
+           "command failed, or an error), 2 usage error (also: a --target or --source\n"
+           "that is not a directory, or the two overlapping).\n");
 }
 
 int cmd_observe(int argc, char **argv)
 {
-    enum { OPT_ISOLATION = 256, OPT_TRACE, OPT_QUIET };
+    enum { OPT_ISOLATION = 256, OPT_TRACE, OPT_QUIET, OPT_OWN };
     static const struct option opts[] = {
         {"target", required_argument, NULL, 't'},
         {"source", required_argument, NULL, 's'},
@@ -64,11 +82,13 @@ int cmd_observe(int argc, char **argv)
         {"isolation", no_argument, NULL, OPT_ISOLATION},
         {"trace", no_argument, NULL, OPT_TRACE},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"own", required_argument, NULL, OPT_OWN},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     struct observe_opts o = {.expect = -1};
     o.wheels = xcalloc((size_t)argc + 1, sizeof *o.wheels);
+    o.own = xcalloc((size_t)argc + 1, sizeof *o.own);
     bool trace = false;
     int c, status;
     while ((c = getopt_long(argc, argv, "+t:s:w:e:j:h", opts, NULL)) != -1) {
@@ -87,6 +107,7 @@ int cmd_observe(int argc, char **argv)
         case OPT_ISOLATION: o.isolation = true; break;
         case OPT_TRACE: trace = true; break;
         case OPT_QUIET: o.quiet = true; break;
+        case OPT_OWN: o.own[o.nown++] = optarg; break;
         case 'h':
             help();
             status = LAB_EXIT_OK;
@@ -98,6 +119,11 @@ int cmd_observe(int argc, char **argv)
     }
     if (!o.target) {
         status = usage_error("observe", "--target DIR is required");
+        goto out;
+    }
+    if (!o.source && (o.expect >= 0 || o.isolation)) {
+        status = usage_error("observe", "%s needs --source DIR: without the cache nothing can be proved",
+                             o.isolation ? "--isolation" : "--expect");
         goto out;
     }
     if (trace) {
@@ -113,5 +139,6 @@ int cmd_observe(int argc, char **argv)
     status = observe_run(&o);
 out:
     free(o.wheels);
+    free(o.own);
     return status;
 }

@@ -11,6 +11,12 @@
 
 #define BATCH 64
 
+static int cmp_logical(const void *a, const void *b)
+{
+    uint64_t x = ((const struct extent *)a)->logical, y = ((const struct extent *)b)->logical;
+    return (x > y) - (x < y);
+}
+
 int fiemap_read(int fd, struct extents *out)
 {
     memset(out, 0, sizeof *out);
@@ -52,6 +58,7 @@ int fiemap_read(int fd, struct extents *out)
             break;
     }
     free(fm);
+    sort_items(out->v, out->n, sizeof *out->v, cmp_logical);
     return 0;
 }
 
@@ -76,23 +83,67 @@ uint64_t extents_bytes(const struct extents *e)
     return n;
 }
 
-uint64_t extents_overlap(const struct extents *a, const struct extents *b)
+static bool encoded(const struct extent *x)
 {
-    uint64_t shared = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        const struct extent *x = &a->v[i];
-        if (!has_address(x))
-            continue;
-        uint64_t xs = x->physical, xe = x->physical + x->length;
-        for (size_t j = 0; j < b->n; j++) {
-            const struct extent *y = &b->v[j];
-            if (!has_address(y))
-                continue;
-            uint64_t lo = xs > y->physical ? xs : y->physical;
-            uint64_t hi = xe < y->physical + y->length ? xe : y->physical + y->length;
-            if (hi > lo)
-                shared += hi - lo;
-        }
+    return (x->flags & FIEMAP_EXTENT_ENCODED) != 0;
+}
+
+/* The extent of e covering logical offset pos, from index *i on (lists are
+ * sorted by logical offset); NULL in a hole, with *next the start of the
+ * next extent (or UINT64_MAX). */
+static const struct extent *covering(const struct extents *e, size_t *i, uint64_t pos, uint64_t *next)
+{
+    while (*i < e->n && e->v[*i].logical + e->v[*i].length <= pos)
+        (*i)++;
+    if (*i == e->n) {
+        *next = UINT64_MAX;
+        return NULL;
     }
-    return shared;
+    const struct extent *x = &e->v[*i];
+    if (x->logical > pos) {
+        *next = x->logical;
+        return NULL;
+    }
+    *next = x->logical + x->length;
+    return x;
+}
+
+/* Whether t and s map the logical byte pos to the same stored data. Plain
+ * extents: the same physical address at this offset. Encoded (compressed)
+ * extents report the compressed extent's start, not where in it the
+ * file's data begins, and the logical length: they match only as the same
+ * extent starting at the same logical offset, and even then the offset
+ * into the extent is unseen (extents_compare says so). */
+static bool same_data(const struct extent *t, const struct extent *s, uint64_t pos)
+{
+    if (!has_address(t) || !has_address(s) || encoded(t) != encoded(s))
+        return false;
+    if (encoded(t))
+        return t->physical == s->physical && t->logical == s->logical;
+    return t->physical + (pos - t->logical) == s->physical + (pos - s->logical);
+}
+
+void extents_compare(const struct extents *t, const struct extents *s, uint64_t size, uint64_t *shared,
+                     uint64_t *same, bool *encoded_match)
+{
+    *shared = *same = 0;
+    *encoded_match = false;
+    size_t ti = 0, si = 0;
+    for (uint64_t pos = 0; pos < size;) {
+        uint64_t tnext, snext;
+        const struct extent *x = covering(t, &ti, pos, &tnext);
+        const struct extent *y = covering(s, &si, pos, &snext);
+        uint64_t end = tnext < snext ? tnext : snext;
+        if (end > size)
+            end = size;
+        uint64_t len = end - pos;
+        if (!x && !y)
+            *same += len; /* a hole in both */
+        else if (x && y && same_data(x, y, pos)) {
+            *same += len;
+            *shared += len;
+            *encoded_match |= encoded(x);
+        }
+        pos = end;
+    }
 }

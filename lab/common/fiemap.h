@@ -20,13 +20,20 @@ struct extents {
     bool unknown;     /* some extent has no known location */
 };
 
-/* 0, or an errno value (EOPNOTSUPP/ENOTTY: the filesystem has no FIEMAP). */
+/* 0, or an errno value (EOPNOTSUPP/ENOTTY: the filesystem has no FIEMAP).
+ * The extents come sorted by logical offset. */
 int fiemap_read(int fd, struct extents *out);
 void extents_free(struct extents *e);
 
-/* Bytes of a's extents whose physical ranges lie inside b's. Both
- * lists must be from one filesystem. */
-uint64_t extents_overlap(const struct extents *a, const struct extents *b);
+/* t (an installed file of size bytes) against s (its source), both
+ * from one filesystem, over the logical range [0, size): *shared gets the
+ * bytes both map to the same stored data, *same those plus the bytes that
+ * are a hole in both. The file is a whole clone of s when *same == size
+ * and the sizes agree; when *encoded_match, some of it matched as
+ * compressed extents, whose offsets FIEMAP does not show: equal bytes
+ * must confirm it. */
+void extents_compare(const struct extents *t, const struct extents *s, uint64_t size, uint64_t *shared,
+                     uint64_t *same, bool *encoded_match);
 /* Bytes of data with a physical address. */
 uint64_t extents_bytes(const struct extents *e);
 

@@ -1,20 +1,13 @@
 #include "common/fsident.h"
 
 #include <errno.h>
-#include <linux/btrfs.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
-
-/* Linux 6.5's FS_IOC_GETFSUUID, not in older headers. */
-struct lab_fsuuid2 {
-    unsigned char len;
-    unsigned char uuid[16];
-};
-#define LAB_FS_IOC_GETFSUUID _IOR(0x15, 0, struct lab_fsuuid2)
 
 #ifndef FUSE_SUPER_MAGIC
 #define FUSE_SUPER_MAGIC 0x65735546
@@ -34,11 +27,27 @@ const char *fs_type_name(long t)
     }
 }
 
-static void hex(char *out, size_t outlen, const unsigned char *b, size_t n)
+/* The device number of the superblock of the mount fd is on, as
+ * /proc/self/mountinfo shows it (found by statx's mount id). Every mount
+ * and subvolume of one btrfs shows one number there (their st_dev
+ * differ); two filesystems never share one, whatever their UUIDs. */
+static bool superblock_of(int fd, unsigned *major, unsigned *minor)
 {
-    size_t pos = 0;
-    for (size_t i = 0; i < n && pos + 3 < outlen; i++, pos += 2)
-        snprintf(out + pos, 3, "%02x", b[i]);
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0 || !(sx.stx_mask & STATX_MNT_ID))
+        return false;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        unsigned long long id;
+        if (sscanf(line, "%llu %*u %u:%u", &id, major, minor) == 3 && id == sx.stx_mnt_id)
+            found = true;
+    }
+    fclose(f);
+    return found;
 }
 
 int fsident_of(int fd, struct fsident *out)
@@ -53,18 +62,11 @@ int fsident_of(int fd, struct fsident *out)
     out->can_share = t == BTRFS_SUPER_MAGIC || t == XFS_SUPER_MAGIC;
     out->no_fiemap = t == TMPFS_MAGIC || t == RAMFS_MAGIC;
     out->fuse = t == FUSE_SUPER_MAGIC;
-    char h[40] = "";
-    struct btrfs_ioctl_fs_info_args bi;
-    struct lab_fsuuid2 u = {0};
-    memset(&bi, 0, sizeof bi);
-    if (t == BTRFS_SUPER_MAGIC && ioctl(fd, BTRFS_IOC_FS_INFO, &bi) == 0) {
-        hex(h, sizeof h, bi.fsid, sizeof bi.fsid);
-        snprintf(out->id, sizeof out->id, "btrfs:%s", h);
-    } else if (ioctl(fd, LAB_FS_IOC_GETFSUUID, &u) == 0 && u.len > 0 && u.len <= 16) {
-        hex(h, sizeof h, u.uuid, u.len);
-        snprintf(out->id, sizeof out->id, "%s:%s", out->type, h);
-    } else {
-        snprintf(out->id, sizeof out->id, "%s:dev%llu", out->type, (unsigned long long)st.st_dev);
-    }
+    out->layered = t == OVERLAYFS_SUPER_MAGIC;
+    unsigned major, minor;
+    if (superblock_of(fd, &major, &minor))
+        snprintf(out->id, sizeof out->id, "%s:sb%u:%u", out->type, major, minor);
+    else /* an older kernel: a btrfs subvolume then looks like another filesystem */
+        snprintf(out->id, sizeof out->id, "%s:dev%u:%u", out->type, major(st.st_dev), minor(st.st_dev));
     return 0;
 }

@@ -1,8 +1,9 @@
 /* fsident.h - which filesystem a file is on, as an identity that two
  * files share exactly when FIEMAP physical addresses of one can be
- * compared with the other's: the btrfs fsid (the same for every subvolume,
- * whose st_dev differ), the filesystem UUID (FS_IOC_GETFSUUID), or else the
- * device number. Also the filesystem's type name. */
+ * compared with the other's: the mounted superblock (statx's mount id,
+ * then that mount's device number in /proc/self/mountinfo), never a UUID,
+ * since an image copied with cp, or XFS mounted -o nouuid, gives two
+ * filesystems one UUID. Also the filesystem's type name. */
 #ifndef LAB_FSIDENT_H
 #define LAB_FSIDENT_H
 
@@ -14,6 +15,8 @@ struct fsident {
     bool can_share; /* the filesystem type can share extents (reflink) */
     bool no_fiemap; /* tmpfs and friends: no FIEMAP, and no sharing either */
     bool fuse;
+    bool layered;   /* overlayfs: FIEMAP answers for the file in whichever layer
+                       holds it, so addresses of two files need not be comparable */
 };
 
 /* 0 or an errno value. */

@@ -390,3 +390,42 @@ int paths_overlap(const char *a, const char *b)
     free(rb);
     return rc;
 }
+
+int files_equal(const char *a, const char *b)
+{
+    int fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC);
+    int rc = fa < 0 || fb < 0 ? -1 : 1;
+    static _Thread_local char x[1 << 16], y[1 << 16];
+    while (rc == 1) {
+        ssize_t n = read(fa, x, sizeof x);
+        if (n < 0) {
+            rc = -1;
+            break;
+        }
+        size_t got = 0;
+        while (got < (size_t)n) { /* b in step with a */
+            ssize_t m = read(fb, y + got, (size_t)n - got);
+            if (m <= 0) {
+                rc = m < 0 ? -1 : 0;
+                break;
+            }
+            got += (size_t)m;
+        }
+        if (rc != 1)
+            break;
+        if (memcmp(x, y, (size_t)n) != 0)
+            rc = 0;
+        else if (n == 0)
+            break; /* a ended: equal if b ends too */
+    }
+    if (rc == 1) {
+        char c;
+        ssize_t m = read(fb, &c, 1);
+        rc = m == 0 ? 1 : m < 0 ? -1 : 0;
+    }
+    if (fa >= 0)
+        close(fa);
+    if (fb >= 0)
+        close(fb);
+    return rc;
+}

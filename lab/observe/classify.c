@@ -22,12 +22,23 @@
 #define LABFS_BACKING_XATTR "user.labfs.backing"
 
 static const char *const class_names[CLS_COUNT] = {
-    "cloned", "partial", "shared-elsewhere", "hardlinked", "symlinked",
-    "copied", "inline", "empty", "dangling", "unknown"};
+    [CLS_CLONED] = "cloned",
+    [CLS_PARTIAL] = "partial",
+    [CLS_SHARED_ELSEWHERE] = "shared-elsewhere",
+    [CLS_HARDLINKED] = "hardlinked",
+    [CLS_HARDLINKED_ELSEWHERE] = "hardlinked-elsewhere",
+    [CLS_SYMLINKED] = "symlinked",
+    [CLS_SYMLINKED_OUTSIDE] = "symlinked-outside",
+    [CLS_COPIED] = "copied",
+    [CLS_INLINE] = "inline",
+    [CLS_EMPTY] = "empty",
+    [CLS_DANGLING] = "dangling",
+    [CLS_UNKNOWN] = "unknown",
+};
 
 const char *obs_class_name(enum obs_class c) { return class_names[c]; }
 
-static const char *const pair_names[] = {NULL, "path", "content"};
+static const char *const pair_names[] = {NULL, "path", "content", "inode"};
 
 const char *pair_name(enum pair_kind k) { return pair_names[k]; }
 
@@ -80,38 +91,31 @@ const char *file_hash(struct obs_file *f)
 
 struct verdict {
     enum obs_class cls;
-    uint64_t data, shared;
+    uint64_t shared; /* file bytes stored in the source's blocks */
+    bool whole;      /* the same stored data as the source at every offset */
     const char *note;
 };
 
 /* How strongly a verdict ties the file to its source: the best candidate wins. */
-static int strength(enum obs_class c)
+static int strength(const struct verdict *v)
 {
-    switch (c) {
-    case CLS_HARDLINKED: return 5;
+    switch (v->cls) {
     case CLS_CLONED: return 4;
     case CLS_PARTIAL: return 3;
     default: return 0;
     }
 }
 
-/* The file judged against one source candidate (or none). tex is the
- * target's FIEMAP (terr its error), tid its filesystem. */
+/* The file's data against one source candidate (or none). tex is the
+ * target's FIEMAP (terr its error), tid its filesystem. Hardlinks are
+ * settled before, by inode against every source file. */
 static struct verdict judge(struct obs *ob, const struct obs_file *f, const struct src_file *s,
                             const struct extents *tex, int terr, const struct fsident *tid)
 {
     struct verdict v = {.cls = CLS_COPIED};
-    if (s && s->dev == f->st.st_dev && s->ino == f->st.st_ino) {
-        v.cls = CLS_HARDLINKED;
-        return v;
-    }
-    if (!s && f->st.st_nlink > 1) {
-        v.cls = CLS_HARDLINKED;
-        v.note = "link count > 1, no source to compare";
-        return v;
-    }
     if (f->st.st_size == 0) {
         v.cls = CLS_EMPTY;
+        v.whole = s && s->size == 0;
         return v;
     }
     if (terr) {
@@ -123,8 +127,7 @@ static struct verdict judge(struct obs *ob, const struct obs_file *f, const stru
         v.note = "the filesystem has no FIEMAP";
         return v;
     }
-    v.data = extents_bytes(tex);
-    if (tex->inline_data && v.data == 0) {
+    if (tex->inline_data && extents_bytes(tex) == 0) {
         v.cls = CLS_INLINE;
         return v;
     }
@@ -134,15 +137,22 @@ static struct verdict judge(struct obs *ob, const struct obs_file *f, const stru
             struct extents sex;
             const struct fsident *sid;
             if (extents_of(ob, s->abs, sfd, s->dev, &sex, &sid) == 0) {
-                if (strcmp(sid->id, tid->id) == 0)
-                    v.shared = extents_overlap(tex, &sex);
+                uint64_t same = 0;
+                bool encoded = false;
+                if (tid->layered || sid->layered)
+                    v.note = "overlayfs: addresses belong to its layers, not comparable";
+                else if (strcmp(sid->id, tid->id) == 0)
+                    extents_compare(tex, &sex, (uint64_t)f->st.st_size, &v.shared, &same, &encoded);
                 else
                     v.note = "source on another filesystem";
+                v.whole = v.shared > 0 && same == (uint64_t)f->st.st_size && s->size == f->st.st_size;
+                if (v.whole && encoded) /* compressed extents: the bytes confirm it */
+                    v.whole = files_equal(f->abs, s->abs) == 1;
                 extents_free(&sex);
             }
             close(sfd);
         }
-        if (v.data > 0 && v.shared >= v.data) {
+        if (v.whole) {
             v.cls = CLS_CLONED;
             return v;
         }
@@ -159,6 +169,50 @@ static struct verdict judge(struct obs *ob, const struct obs_file *f, const stru
     return v;
 }
 
+/* The source files the installed file answers to by its relative path. */
+static size_t path_candidates(struct obs *ob, const struct obs_file *f, struct src_file **cands, size_t max)
+{
+    size_t first, n = src_index_by_path(&ob->src, f->rel, &first), nc = 0;
+    for (size_t k = 0; k < n && nc < max; k++)
+        cands[nc++] = &ob->src.files[ob->src.keys[first + k].file];
+    return nc;
+}
+
+static bool is_candidate(struct src_file *const *cands, size_t nc, const struct src_file *s)
+{
+    for (size_t k = 0; k < nc; k++)
+        if (cands[k] == s)
+            return true;
+    return false;
+}
+
+/* Whether the file at path (stat st) holds the same bytes as source s. */
+static bool same_bytes(const char *path, const struct stat *st, const struct src_file *s)
+{
+    if (st->st_dev == s->dev && st->st_ino == s->ino)
+        return true;
+    return st->st_size == s->size && files_equal(path, s->abs) == 1;
+}
+
+/* A paired file must hold its source's bytes (one of them, when several
+ * packages give the path): else it is corrupt, whatever its class. */
+static void check_bytes(struct obs *ob, struct obs_file *f, struct src_file *const *cands, size_t nc, bool proven)
+{
+    if (nc == 0 || proven || f->own || f->cls == CLS_DANGLING)
+        return;
+    struct stat st;
+    if (stat(f->abs, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    for (size_t k = 0; k < nc; k++)
+        if (same_bytes(f->abs, &st, cands[k]))
+            return;
+    char *detail = st.st_size != cands[0]->size
+                       ? xasprintf("%lld bytes, its source %s has %lld", (long long)st.st_size, cands[0]->abs,
+                                   cands[0]->size)
+                       : xasprintf("other bytes than its source %s", cands[0]->abs);
+    add_finding(ob, FIND_CORRUPT, f->rel, NULL, detail)->bytes = cands[0]->size;
+}
+
 static void classify_symlink(struct obs *ob, struct obs_file *f)
 {
     struct stat st;
@@ -167,26 +221,30 @@ static void classify_symlink(struct obs *ob, struct obs_file *f)
         return;
     }
     f->cls = CLS_SYMLINKED;
-    if (!ob->have_source)
+    f->bytes = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    f->bytes_shared = f->bytes;
+    if (!ob->have_source) {
+        f->note = "no source to compare";
         return;
-    size_t first, n = src_index_by_path(&ob->src, f->rel, &first);
-    for (size_t k = 0; k < n; k++) {
-        const struct src_file *s = &ob->src.files[ob->src.keys[first + k].file];
-        if (s->dev == st.st_dev && s->ino == st.st_ino) {
-            f->source = s;
+    }
+    struct src_file *cands[64];
+    size_t nc = path_candidates(ob, f, cands, 64);
+    struct src_file *s = src_index_by_inode(&ob->src, st.st_dev, st.st_ino);
+    if (s) {
+        f->source = s;
+        f->paired = is_candidate(cands, nc, s) ? PAIR_PATH : PAIR_INODE;
+    } else if (S_ISDIR(st.st_mode) && paths_overlap(f->abs, ob->src.root) == 1) {
+        f->note = "a directory of the source";
+    } else {
+        f->cls = CLS_SYMLINKED_OUTSIDE;
+        f->bytes_shared = 0;
+        f->note = "resolves outside the source";
+        if (nc > 0) {
+            f->source = cands[0];
             f->paired = PAIR_PATH;
-            return;
         }
     }
-    /* by what it points at */
-    for (size_t i = 0; i < ob->src.n; i++) {
-        if (ob->src.files[i].dev == st.st_dev && ob->src.files[i].ino == st.st_ino) {
-            f->source = &ob->src.files[i];
-            f->paired = PAIR_CONTENT;
-            return;
-        }
-    }
-    f->note = "resolves outside the source";
+    check_bytes(ob, f, cands, nc, false);
 }
 
 void classify(struct obs *ob, struct obs_file *f)
@@ -194,6 +252,23 @@ void classify(struct obs *ob, struct obs_file *f)
     if (S_ISLNK(f->st.st_mode)) {
         classify_symlink(ob, f);
         return;
+    }
+    f->bytes = (uint64_t)f->st.st_size;
+    struct src_file *cands[64];
+    size_t nc = ob->have_source ? path_candidates(ob, f, cands, 64) : 0;
+    if (ob->have_source) {
+        /* a hardlink of any source file, whatever path pairs it */
+        struct src_file *s = src_index_by_inode(&ob->src, f->st.st_dev, f->st.st_ino);
+        if (s) {
+            f->cls = CLS_HARDLINKED;
+            f->source = s;
+            f->paired = is_candidate(cands, nc, s) ? PAIR_PATH : PAIR_INODE;
+            if (f->paired == PAIR_INODE && nc > 0)
+                f->note = "a hardlink of another source file";
+            f->bytes_shared = f->bytes;
+            check_bytes(ob, f, cands, nc, f->paired == PAIR_PATH);
+            return;
+        }
     }
     int fd = open(f->abs, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
@@ -207,29 +282,27 @@ void classify(struct obs *ob, struct obs_file *f)
     close(fd);
     struct verdict best = {.cls = CLS_COUNT};
     if (ob->have_source) {
-        size_t first, n = src_index_by_path(&ob->src, f->rel, &first);
         enum pair_kind how = PAIR_PATH;
-        struct src_file *cands[64];
-        size_t nc = 0;
-        for (size_t k = 0; k < n && nc < 64; k++)
-            cands[nc++] = &ob->src.files[ob->src.keys[first + k].file];
-        if (nc == 0) {
+        struct src_file *judged[64];
+        size_t nj = nc;
+        memcpy(judged, cands, nc * sizeof *cands);
+        if (nj == 0) {
             /* another installer's cache layout: by content */
             how = PAIR_CONTENT;
             const char *h = file_hash(f);
-            n = src_index_by_size(&ob->src, f->st.st_size, &first);
-            for (size_t k = 0; h && k < n && nc < 64; k++) {
+            size_t first, n = src_index_by_size(&ob->src, f->st.st_size, &first);
+            for (size_t k = 0; h && k < n && nj < 64; k++) {
                 struct src_file *s = &ob->src.files[ob->src.by_size[first + k].file];
                 const char *sh = src_file_hash(s);
                 if (sh && strcmp(sh, h) == 0)
-                    cands[nc++] = s;
+                    judged[nj++] = s;
             }
         }
-        for (size_t k = 0; k < nc; k++) {
-            struct verdict v = judge(ob, f, cands[k], &tex, terr, tid);
-            if (best.cls == CLS_COUNT || strength(v.cls) > strength(best.cls)) {
+        for (size_t k = 0; k < nj; k++) {
+            struct verdict v = judge(ob, f, judged[k], &tex, terr, tid);
+            if (best.cls == CLS_COUNT || strength(&v) > strength(&best)) {
                 best = v;
-                f->source = cands[k];
+                f->source = judged[k];
                 f->paired = how;
             }
         }
@@ -238,9 +311,18 @@ void classify(struct obs *ob, struct obs_file *f)
         best = judge(ob, f, NULL, &tex, terr, tid);
     extents_free(&tex);
     f->cls = best.cls;
-    f->bytes_data = best.data;
     f->bytes_shared = best.shared;
     f->note = best.note;
+    if (f->st.st_nlink > 1 && ob->have_source) {
+        /* linked to something no source file is: edits reach it */
+        f->cls = CLS_HARDLINKED_ELSEWHERE;
+        f->note = "link count > 1, no source file has this inode";
+        f->bytes_shared = 0;
+    } else if (f->st.st_nlink > 1) {
+        f->cls = CLS_HARDLINKED;
+        f->note = "link count > 1, no source to compare";
+    }
+    check_bytes(ob, f, cands, nc, best.whole || f->paired == PAIR_CONTENT);
 }
 
 /* --------------------------------------------------------------- walk */

@@ -31,6 +31,14 @@ static int cmp_promise(const void *a, const void *b)
 /* A missing or corrupt file: the bytes its package promised are lost. */
 static void add_loss(struct obs *ob, enum finding_kind kind, const struct promise *p, char *detail)
 {
+    /* a file corrupt against its source is already one finding: say it once,
+     * naming the wheel */
+    for (size_t i = 0; kind == FIND_CORRUPT && i < ob->nfindings; i++)
+        if (ob->findings[i].kind == kind && !ob->findings[i].wheel && strcmp(ob->findings[i].path, p->path) == 0) {
+            ob->findings[i].wheel = p->wheel;
+            free(detail);
+            return;
+        }
     add_finding(ob, kind, p->path, p->wheel, detail)->bytes = p->size;
 }
 

@@ -19,7 +19,10 @@
 #include "observe/pairing.h"
 #include "observe/trace.h"
 
-enum pair_kind { PAIR_NONE, PAIR_PATH, PAIR_CONTENT };
+/* how an installed file found its source: its relative path, its content
+ * (another installer's cache layout), or its inode (a hardlink or symlink
+ * of some other source file) */
+enum pair_kind { PAIR_NONE, PAIR_PATH, PAIR_CONTENT, PAIR_INODE };
 
 struct obs_file {
     char *rel;
@@ -28,7 +31,12 @@ struct obs_file {
     enum obs_class cls;
     enum pair_kind paired;
     const struct src_file *source;
-    uint64_t bytes_data, bytes_shared;
+    /* the file's bytes (a symlink: those of the file it resolves to), and
+     * how many of them are stored in the source's blocks (clone-mapped
+     * ranges; all of a hardlink's or a symlink's into the source); the
+     * rest of a regular file's are its own */
+    uint64_t bytes, bytes_shared;
+    bool own; /* matches --own: the installer's own file, not a deviation */
     const char *note;
     char *hash; /* sha256 b64, when computed */
     const struct trace_entry *trace;
@@ -72,8 +80,9 @@ struct obs {
     struct finding *findings;
     size_t nfindings;
     size_t nkind[FIND_COUNT];
-    size_t counts[CLS_COUNT];
-    uint64_t bytes_shared, bytes_copied;
+    size_t counts[CLS_COUNT];     /* files not --own */
+    size_t own_counts[CLS_COUNT]; /* files matching --own */
+    uint64_t bytes, bytes_shared, bytes_own;
     int record_files;
     char target_fs[24], source_fs[24];
     json_t *isolation;

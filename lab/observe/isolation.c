@@ -100,8 +100,19 @@ static const char *isolation_probe(const struct obs_file *f, char *why, size_t w
 
 void run_isolation(struct obs *ob)
 {
-    static const enum obs_class probed[] = {CLS_CLONED, CLS_PARTIAL, CLS_HARDLINKED, CLS_SYMLINKED, CLS_COPIED};
     ob->isolation = json_object();
+    /* nothing to probe: the inode is shared with a file outside the source */
+    for (size_t i = 0; i < ob->n; i++) {
+        const struct obs_file *f = &ob->files[i];
+        if (f->cls != CLS_HARDLINKED_ELSEWHERE)
+            continue;
+        const char *r = "edits reach another file outside the source (a shared inode)";
+        json_object_set_new(ob->isolation, obs_class_name(f->cls), json_pack("{s:s,s:s}", "file", f->rel, "result", r));
+        if (!ob->o->quiet)
+            printf("isolation: %s (%s): %s\n", obs_class_name(f->cls), f->rel, r);
+        break;
+    }
+    static const enum obs_class probed[] = {CLS_CLONED, CLS_PARTIAL, CLS_HARDLINKED, CLS_SYMLINKED, CLS_COPIED};
     for (size_t c = 0; c < sizeof probed / sizeof probed[0]; c++) {
         for (size_t i = 0; i < ob->n; i++) {
             const struct obs_file *f = &ob->files[i];

@@ -7,15 +7,18 @@
 
 #include <stdbool.h>
 
-#define OBSERVE_SCHEMA 1
+#define OBSERVE_SCHEMA 2
 
 enum obs_class {
-    CLS_CLONED,           /* every data extent at a physical address of its source's */
-    CLS_PARTIAL,          /* some extents shared with the source, some not */
-    CLS_SHARED_ELSEWHERE, /* FIEMAP says shared, but with no extent of the source */
-    CLS_HARDLINKED,       /* the source's device and inode */
-    CLS_SYMLINKED,        /* a symlink resolving to the source */
-    CLS_COPIED,           /* own data, no shared extents */
+    CLS_CLONED,               /* its source's size, and every byte stored where the
+                                 source stores the same byte (a whole clone) */
+    CLS_PARTIAL,              /* some bytes stored where the source's are, not all */
+    CLS_SHARED_ELSEWHERE,     /* FIEMAP says shared, but not with the source */
+    CLS_HARDLINKED,           /* the device and inode of a source file */
+    CLS_HARDLINKED_ELSEWHERE, /* link count > 1, no source file has its inode */
+    CLS_SYMLINKED,            /* a symlink resolving to a source file (or directory) */
+    CLS_SYMLINKED_OUTSIDE,    /* a symlink resolving outside the source */
+    CLS_COPIED,               /* own data, no shared extents */
     CLS_INLINE,           /* data kept in metadata: sharing cannot be proved */
     CLS_EMPTY,            /* no data at all */
     CLS_DANGLING,         /* a symlink that resolves to nothing */
@@ -35,6 +38,9 @@ struct observe_opts {
     bool isolation;
     char **trace_argv;   /* --trace -- COMMAND...: run it under strace first */
     bool quiet;
+    char **own;          /* globs of the installer's own files (layout links,
+                            bookkeeping): listed, never deviations */
+    int nown;
 };
 
 /* Returns the exit status: 0, 1 (an expectation failed, the tree is

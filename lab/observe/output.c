@@ -4,18 +4,32 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/util.h"
 #include "engine/fallback.h"
 
-static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
+static json_t *class_counts(const size_t *counts)
 {
     json_t *classes = json_object();
     for (int c = 0; c < CLS_COUNT; c++)
-        json_object_set_new(classes, obs_class_name((enum obs_class)c), json_integer((json_int_t)ob->counts[c]));
-    json_t *s = json_pack("{s:i,s:o,s:I,s:I}", "files", (json_int_t)ob->n, "classes", classes,
-                          "bytes_shared", (json_int_t)ob->bytes_shared, "bytes_copied",
-                          (json_int_t)ob->bytes_copied);
+        json_object_set_new(classes, obs_class_name((enum obs_class)c), json_integer((json_int_t)counts[c]));
+    return classes;
+}
+
+static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
+{
+    size_t own = 0;
+    for (int c = 0; c < CLS_COUNT; c++)
+        own += ob->own_counts[c];
+    json_t *s = json_pack("{s:I,s:o,s:I,s:o,s:I,s:I,s:I}", "files", (json_int_t)ob->n, "classes",
+                          class_counts(ob->counts), "own_files", (json_int_t)own, "own_classes",
+                          class_counts(ob->own_counts), "bytes", (json_int_t)ob->bytes, "bytes_shared",
+                          (json_int_t)ob->bytes_shared, "bytes_own", (json_int_t)ob->bytes_own);
+    json_t *found = json_object();
+    for (int k = 0; k < FIND_COUNT; k++)
+        json_object_set_new(found, finding_name((enum finding_kind)k), json_integer((json_int_t)ob->nkind[k]));
+    json_object_set_new(s, "findings", found);
     if (ob->o->nwheels > 0) {
         json_object_set_new(s, "completeness",
                             json_pack("{s:i,s:I,s:I,s:I,s:I,s:I}", "record_files", ob->record_files,
@@ -44,9 +58,10 @@ int write_json(const struct obs *ob, size_t deviations, bool pass)
     json_t *files = json_array();
     for (size_t i = 0; i < ob->n; i++) {
         const struct obs_file *f = &ob->files[i];
-        json_t *r = json_pack("{s:s,s:s,s:I,s:I,s:I}", "path", f->rel, "class", obs_class_name(f->cls),
-                              "bytes", (json_int_t)f->st.st_size, "bytes_data", (json_int_t)f->bytes_data,
-                              "bytes_shared", (json_int_t)f->bytes_shared);
+        uint64_t own = S_ISLNK(f->st.st_mode) ? 0 : f->bytes - f->bytes_shared;
+        json_t *r = json_pack("{s:s,s:s,s:b,s:I,s:I,s:I}", "path", f->rel, "class", obs_class_name(f->cls),
+                              "own", f->own, "bytes", (json_int_t)f->bytes, "bytes_shared",
+                              (json_int_t)f->bytes_shared, "bytes_own", (json_int_t)own);
         json_object_set_new(r, "source", f->source ? json_string(f->source->abs) : json_null());
         json_object_set_new(r, "paired_by", f->paired ? json_string(pair_name(f->paired)) : json_null());
         json_object_set_new(r, "inode", json_integer((json_int_t)f->st.st_ino));
@@ -85,6 +100,36 @@ int write_json(const struct obs *ob, size_t deviations, bool pass)
     return 0;
 }
 
+/* "FICLONE 10, write 3, no syscall 2": what produced the files, by count */
+static void print_trace_summary(const struct obs *ob)
+{
+    const char *ops[32];
+    size_t counts[32], nops = 0, none = 0, renamed = 0;
+    for (size_t i = 0; i < ob->n; i++) {
+        const struct trace_entry *t = ob->files[i].trace;
+        if (!t) {
+            none++;
+            continue;
+        }
+        renamed += t->renamed;
+        size_t k = 0;
+        while (k < nops && strcmp(ops[k], t->op) != 0)
+            k++;
+        if (k == nops && nops < 32) {
+            ops[nops] = t->op;
+            counts[nops++] = 0;
+        }
+        if (k < nops)
+            counts[k]++;
+    }
+    printf("  trace:");
+    for (size_t k = 0; k < nops; k++)
+        printf(" %s %zu%s", ops[k], counts[k], k + 1 < nops || none ? "," : "");
+    if (none)
+        printf(" no syscall seen %zu", none);
+    printf("; renamed into place %zu\n", renamed);
+}
+
 void print_report(const struct obs *ob)
 {
     printf("observe: %s (%s)", ob->target_abs, ob->target_fs);
@@ -94,17 +139,28 @@ void print_report(const struct obs *ob)
     for (int c = 0; c < CLS_COUNT; c++)
         if (ob->counts[c])
             printf(" %s %zu", obs_class_name((enum obs_class)c), ob->counts[c]);
-    printf("\n  bytes shared with the source %llu, copied %llu\n", (unsigned long long)ob->bytes_shared,
-           (unsigned long long)ob->bytes_copied);
-    if (ob->o->nwheels > 0) {
+    printf("\n");
+    bool any_own = false;
+    for (int c = 0; c < CLS_COUNT; c++)
+        if (ob->own_counts[c]) {
+            printf("%s %s %zu", any_own ? "," : "  the installer's own (--own):", obs_class_name((enum obs_class)c),
+                   ob->own_counts[c]);
+            any_own = true;
+        }
+    if (any_own)
+        printf("\n");
+    printf("  bytes %llu: shared with the source %llu, own %llu\n", (unsigned long long)ob->bytes,
+           (unsigned long long)ob->bytes_shared, (unsigned long long)ob->bytes_own);
+    if (ob->o->trace_argv)
+        print_trace_summary(ob);
+    if (ob->o->nwheels > 0)
         printf("  complete: %d RECORD files; missing %zu, corrupt %zu, mode %zu, extra %zu, "
                "installer-added %zu, case-collision %zu, overwritten %zu\n", ob->record_files,
                ob->nkind[FIND_MISSING], ob->nkind[FIND_CORRUPT], ob->nkind[FIND_MODE],
                ob->nkind[FIND_EXTRA], ob->nkind[FIND_INSTALLER_ADDED],
                ob->nkind[FIND_CASE_COLLISION], ob->nkind[FIND_OVERWRITTEN]);
-        for (size_t i = 0; i < ob->nfindings; i++)
-            if (ob->findings[i].kind != FIND_INSTALLER_ADDED)
-                printf("  %s: %s%s%s\n", finding_name(ob->findings[i].kind), ob->findings[i].path,
-                       ob->findings[i].detail ? ": " : "", ob->findings[i].detail ? ob->findings[i].detail : "");
-    }
+    for (size_t i = 0; i < ob->nfindings; i++)
+        if (ob->findings[i].kind != FIND_INSTALLER_ADDED)
+            printf("  %s: %s%s%s\n", finding_name(ob->findings[i].kind), ob->findings[i].path,
+                   ob->findings[i].detail ? ": " : "", ob->findings[i].detail ? ob->findings[i].detail : "");
 }

@@ -21,6 +21,14 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int cmp_inode(const void *a, const void *b)
+{
+    const struct src_inode *x = a, *y = b;
+    if (x->dev != y->dev)
+        return (x->dev > y->dev) - (x->dev < y->dev);
+    return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
 static void add_key(struct src_index *ix, size_t *cap, const char *key, size_t file)
 {
     if (!*key)
@@ -30,10 +38,11 @@ static void add_key(struct src_index *ix, size_t *cap, const char *key, size_t f
     ix->keys[ix->nkeys++] = (struct src_key){key, file};
 }
 
-int src_index_build(const char *root, struct src_index *ix, char *err, size_t errlen)
+int src_index_build(char *root, struct src_index *ix, char *err, size_t errlen)
 {
     memset(ix, 0, sizeof *ix);
-    char *const paths[] = {(char *)root, NULL};
+    ix->root = root;
+    char *const paths[] = {root, NULL};
     FTS *fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
     if (!fts) {
         snprintf(err, errlen, "%s: %s", root, strerror(errno));
@@ -76,6 +85,10 @@ int src_index_build(const char *root, struct src_index *ix, char *err, size_t er
     for (size_t i = 0; i < ix->n; i++)
         ix->by_size[i] = (struct src_size){ix->files[i].size, i};
     sort_items(ix->by_size, ix->n, sizeof *ix->by_size, cmp_size);
+    ix->by_inode = xmalloc((ix->n ? ix->n : 1) * sizeof *ix->by_inode);
+    for (size_t i = 0; i < ix->n; i++)
+        ix->by_inode[i] = (struct src_inode){ix->files[i].dev, ix->files[i].ino, i};
+    sort_items(ix->by_inode, ix->n, sizeof *ix->by_inode, cmp_inode);
     return 0;
 }
 
@@ -88,6 +101,8 @@ void src_index_free(struct src_index *ix)
     free(ix->files);
     free(ix->keys);
     free(ix->by_size);
+    free(ix->by_inode);
+    free(ix->root);
     memset(ix, 0, sizeof *ix);
 }
 
@@ -123,6 +138,22 @@ size_t src_index_by_size(const struct src_index *ix, long long size, size_t *fir
         n++;
     *first = lo;
     return n;
+}
+
+struct src_file *src_index_by_inode(const struct src_index *ix, dev_t dev, ino_t ino)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const struct src_inode *f = &ix->by_inode[mid];
+        if (f->dev < dev || (f->dev == dev && f->ino < ino))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < ix->n && ix->by_inode[lo].dev == dev && ix->by_inode[lo].ino == ino)
+        return &ix->files[ix->by_inode[lo].file];
+    return NULL;
 }
 
 const char *src_file_hash(struct src_file *f)

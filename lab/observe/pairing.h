@@ -22,6 +22,7 @@ struct src_key {
 };
 
 struct src_index {
+    char *root; /* the source directory, resolved */
     struct src_file *files;
     size_t n;
     struct src_key *keys; /* sorted by key */
@@ -30,16 +31,23 @@ struct src_index {
         long long size;
         size_t file;
     } *by_size; /* sorted by size */
+    struct src_inode {
+        dev_t dev;
+        ino_t ino;
+        size_t file;
+    } *by_inode; /* sorted by (dev, ino) */
 };
 
-/* Walks the source tree. 0, or -1 with err. */
-int src_index_build(const char *root, struct src_index *ix, char *err, size_t errlen);
+/* Walks the source tree under root (a resolved path, taken over). 0, or -1 with err. */
+int src_index_build(char *root, struct src_index *ix, char *err, size_t errlen);
 void src_index_free(struct src_index *ix);
 
 /* Files whose relative path is rel: *first is the index into ix->keys. */
 size_t src_index_by_path(const struct src_index *ix, const char *rel, size_t *first);
 /* Files of this size: *first is the index into ix->by_size. */
 size_t src_index_by_size(const struct src_index *ix, long long size, size_t *first);
+/* The source file with this device and inode, or NULL. */
+struct src_file *src_index_by_inode(const struct src_index *ix, dev_t dev, ino_t ino);
 /* The file's sha256 (computed once); NULL when it cannot be read. */
 const char *src_file_hash(struct src_file *f);
 

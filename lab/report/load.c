@@ -86,6 +86,10 @@ static void load_observation(struct cell *c, const char *dir)
         json_t *comp = json_object_get(summary, "completeness");
         c->missing = (long)json_integer_value(json_object_get(comp, "missing"));
         c->corrupt = (long)json_integer_value(json_object_get(comp, "corrupt"));
+        /* schema 2: files corrupt against their source, also without --wheel */
+        json_t *found = json_object_get(summary, "findings");
+        if (!comp && found)
+            c->corrupt = (long)json_integer_value(json_object_get(found, "corrupt"));
         c->mode_findings = (long)json_integer_value(json_object_get(comp, "mode"));
         c->observed = true;
     }
