@@ -30,6 +30,14 @@ bool format_installer_added(const char *rel)
     return false;
 }
 
+bool format_installer_rewrites(const char *rel)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (formats[i]->installer_rewrites && formats[i]->installer_rewrites(rel))
+            return true;
+    return false;
+}
+
 int package_scan(const char *path, struct package *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);

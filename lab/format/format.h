@@ -56,6 +56,9 @@ struct format {
     /* Files an installer adds to the package's directories on purpose,
      * which the observer counts apart from unexpected extra files. */
     bool (*installer_added)(const char *rel);
+    /* Files an installer rewrites on purpose (a wheel's RECORD): the
+     * observer does not hold their bytes against the cache's. */
+    bool (*installer_rewrites)(const char *rel);
     void (*release)(struct package *p);
 };
 
@@ -64,6 +67,8 @@ struct format {
 const struct format *format_for(const char *path);
 /* Whether any format counts rel as added by an installer. */
 bool format_installer_added(const char *rel);
+/* Whether any format counts rel as rewritten by installers. */
+bool format_installer_rewrites(const char *rel);
 
 /* format_for(path)->scan, and its release */
 int package_scan(const char *path, struct package *p, char *err, size_t errlen);

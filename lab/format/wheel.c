@@ -606,6 +606,13 @@ static bool fmt_installer_added(const char *rel)
     return strstr(rel, "__pycache__/") && n > 4 && strcmp(base + n - 4, ".pyc") == 0;
 }
 
+/* installers add their own rows to RECORD (INSTALLER, .pyc, scripts) */
+static bool fmt_installer_rewrites(const char *rel)
+{
+    const char *base = strrchr(rel, '/');
+    return base && strcmp(base, "/RECORD") == 0 && base - rel > 10 && strncmp(base - 10, ".dist-info", 10) == 0;
+}
+
 static void fmt_release(struct package *p)
 {
     struct wheel_pkg *wp = p->own;
@@ -625,5 +632,6 @@ const struct format format_wheel = {
     .extract = fmt_extract,
     .promise = fmt_promise,
     .installer_added = fmt_installer_added,
+    .installer_rewrites = fmt_installer_rewrites,
     .release = fmt_release,
 };

@@ -16,6 +16,7 @@
 #include "common/digest.h"
 #include "common/fiemap.h"
 #include "common/util.h"
+#include "format/format.h"
 
 /* labfs (FUSE) names each file's backing file in this extended attribute,
  * since FIEMAP does not pass through FUSE. */
@@ -198,7 +199,7 @@ static bool same_bytes(const char *path, const struct stat *st, const struct src
  * packages give the path): else it is corrupt, whatever its class. */
 static void check_bytes(struct obs *ob, struct obs_file *f, struct src_file *const *cands, size_t nc, bool proven)
 {
-    if (nc == 0 || proven || f->own || f->cls == CLS_DANGLING)
+    if (nc == 0 || proven || f->own || f->cls == CLS_DANGLING || format_installer_rewrites(f->rel))
         return;
     struct stat st;
     if (stat(f->abs, &st) != 0 || !S_ISREG(st.st_mode))

@@ -36,19 +36,22 @@ static void fs_type_of(const char *path, char *out, size_t len)
 }
 
 /* The directory an option names, resolved (symlinks followed); NULL
- * after one line saying why it is not one. */
-static char *directory_arg(const char *opt, const char *path)
+ * after one line saying why it is not one, with *status 1 (it cannot be
+ * reached) or 2 (it is not a directory: a usage error). */
+static char *directory_arg(const char *opt, const char *path, int *status)
 {
     char *abs = realpath(path, NULL);
     struct stat st;
     if (!abs || stat(abs, &st) != 0) {
         lab_error("%s %s: %s", opt, path, strerror(errno));
         free(abs);
+        *status = LAB_EXIT_FAIL;
         return NULL;
     }
     if (!S_ISDIR(st.st_mode)) {
         lab_error("%s %s: not a directory", opt, path);
         free(abs);
+        *status = LAB_EXIT_USAGE;
         return NULL;
     }
     return abs;
@@ -62,17 +65,18 @@ static bool is_own(const struct observe_opts *o, const char *rel)
     return false;
 }
 
-/* The target and source are resolved and apart: else usage (2) or error (1). */
+/* The target and source are resolved and apart: else usage (2) or an error (1). */
 static int resolve_dirs(struct obs *ob)
 {
     const struct observe_opts *o = ob->o;
-    if (!(ob->target_abs = directory_arg("--target", o->target)))
-        return LAB_EXIT_USAGE;
+    int status = LAB_EXIT_OK;
+    if (!(ob->target_abs = directory_arg("--target", o->target, &status)))
+        return status;
     if (!o->source)
         return LAB_EXIT_OK;
-    char *src = directory_arg("--source", o->source);
+    char *src = directory_arg("--source", o->source, &status);
     if (!src)
-        return LAB_EXIT_USAGE;
+        return status;
     int overlap = paths_overlap(ob->target_abs, src);
     if (overlap != 0) {
         lab_error("--target %s and --source %s %s: nothing could be told apart", o->target, o->source,
@@ -98,9 +102,10 @@ int observe_run(const struct observe_opts *o)
     struct trace_map tmap = {0};
     if (o->trace_argv) {
         /* the command may make the target: only the source is checked first */
-        char *src = o->source ? directory_arg("--source", o->source) : NULL;
+        int st = LAB_EXIT_OK;
+        char *src = o->source ? directory_arg("--source", o->source, &st) : NULL;
         if (o->source && !src)
-            return LAB_EXIT_USAGE;
+            return st;
         free(src);
         char err[4096];
         int cmd_status = 0;

@@ -125,7 +125,7 @@ wheel_files = set()
 for w in sys.argv[3:]:
     with zipfile.ZipFile(w) as z:
         wheel_files |= {i.filename for i in z.infolist() if not i.is_dir()}
-assert d["schema"] == 1 and d["target_fs"] == "btrfs" and d["source_fs"] == "btrfs", d
+assert d["schema"] == 2 and d["target_fs"] == "btrfs" and d["source_fs"] == "btrfs", d
 added = {x["path"].split("/")[-1] for x in d["findings"] if x["kind"] == "installer-added"}
 assert "INSTALLER" in added, added
 by_path = [f for f in d["files"] if f["paired_by"] == "path"]
@@ -280,4 +280,130 @@ TREES
     [[ "$output" == *"nope: No such file or directory"* ]]
     run "$LINKLAB" observe --target "$BATS_TEST_TMPDIR" --expect auto
     [ "$status" -eq 2 ]
+}
+
+# one_line_error STATUS TEXT CMD...: CMD exits STATUS with one line saying TEXT
+one_line_error() {
+    local want=$1 text=$2
+    shift 2
+    run "$@"
+    echo "$output"
+    [ "$status" -eq "$want" ]
+    [ "${#lines[@]}" -le 2 ] # the line, and for usage the --help hint
+    [[ "${lines[0]}" == *"$text"* ]]
+}
+
+@test "observe refuses meaningless combinations: no source to prove against, not directories, overlapping trees" {
+    [ -d "$BTRFS/cp-clone" ] || cp_trees "$BTRFS"
+    src=$(cache_entry "$BTRFS/cache" pip)
+    one_line_error 2 "--expect needs --source" "$LINKLAB" observe --target "$BTRFS/cp-clone" --expect clone
+    one_line_error 2 "--isolation needs --source" "$LINKLAB" observe --target "$BTRFS/cp-clone" --isolation
+    one_line_error 1 "nonexistent: No such file or directory" \
+        "$LINKLAB" observe --target "$BTRFS/cp-clone" --source "$BTRFS/nonexistent" --expect clone
+    one_line_error 2 "not a directory" "$LINKLAB" observe --target "$BTRFS/cp-clone/pip/__init__.py" --source "$src"
+    one_line_error 2 "not a directory" "$LINKLAB" observe --target "$BTRFS/cp-clone" --source "$src/pip/__init__.py"
+    one_line_error 2 "nothing could be told apart" "$LINKLAB" observe --target "$src" --source "$src" --expect clone
+    one_line_error 2 "nothing could be told apart" "$LINKLAB" observe --target "$src/pip" --source "$src"
+    one_line_error 2 "nothing could be told apart" "$LINKLAB" observe --target "$BTRFS" --source "$src"
+    # a --source that is a symlink to the cache is the cache
+    ln -sfn "$src" "$BATS_TEST_TMPDIR/cache-link"
+    run "$LINKLAB" observe --target "$BTRFS/cp-clone" --source "$BATS_TEST_TMPDIR/cache-link" --expect clone \
+        --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$(classes "$BATS_TEST_TMPDIR/o.json")" == cloned=* ]]
+    # an empty target proves nothing: it fails an expectation
+    mkdir -p "$BTRFS/empty-target"
+    run "$LINKLAB" observe --target "$BTRFS/empty-target" --source "$src" --expect clone
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"verdict: FAIL"*"no files to judge"* ]]
+}
+
+@test "a hardlink of another cache file is hardlinked (by inode) and corrupt; its edits reach the cache; a link outside is hardlinked-elsewhere" {
+    src=$(cache_entry "$BTRFS/cache" pip)
+    t=$BTRFS/links
+    rm -rf "$t" "$BTRFS/outside"
+    cp -a --reflink=never "$src" "$t"
+    mkdir -p "$BTRFS/outside"
+    # pip/__init__.py now shares the inode of the cache's pip/__main__.py (other bytes)
+    ln -f "$src/pip/__main__.py" "$t/pip/__init__.py"
+    # pip/py.typed shares its inode with a file outside the cache
+    cp "$src/pip/py.typed" "$BTRFS/outside/x" && ln -f "$BTRFS/outside/x" "$t/pip/py.typed"
+    run "$LINKLAB" observe --target "$t" --source "$src" --expect copy --isolation --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"corrupt: pip/__init__.py: "*"its source "*"pip/__init__.py has"* ]]
+    [[ "$output" == *"isolation: hardlinked (pip/__init__.py): edits reach the cache"* ]]
+    [[ "$output" == *"isolation: hardlinked-elsewhere (pip/py.typed): edits reach another file"* ]]
+    python3 - "$BATS_TEST_TMPDIR/o.json" "$src" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1])); src = sys.argv[2]
+f = {x["path"]: x for x in d["files"]}
+a = f["pip/__init__.py"]
+assert a["class"] == "hardlinked" and a["paired_by"] == "inode" and a["source"] == src + "/pip/__main__.py", a
+assert f["pip/py.typed"]["class"] == "hardlinked-elsewhere", f["pip/py.typed"]
+assert [x["path"] for x in d["findings"] if x["kind"] == "corrupt"] == ["pip/__init__.py"], d["findings"]
+assert d["summary"]["findings"]["corrupt"] == 1
+EOF
+}
+
+@test "symlinks out of the source are symlinked-outside; --own lists an installer's layout links and bookkeeping apart" {
+    src=$(cache_entry "$BTRFS/cache" pip)
+    t=$BTRFS/pnpmlike
+    rm -rf "$t"
+    # pnpm's layout: hardlinks under node_modules/.pnpm/NAME/node_modules/NAME,
+    # a top-level link to that directory, and its own bookkeeping file
+    mkdir -p "$t/node_modules/.pnpm/pip@23/node_modules"
+    cp -al "$src" "$t/node_modules/.pnpm/pip@23/node_modules/pip"
+    ln -s .pnpm/pip@23/node_modules/pip "$t/node_modules/pip"
+    echo "lockfileVersion: 9" >"$t/node_modules/.modules.yaml"
+    ln -s /etc/hostname "$t/node_modules/.pnpm/pip@23/node_modules/pip/pip/outside"
+    # the hardlinks pair by inode, wherever they are
+    run "$LINKLAB" observe --target "$t" --source "$src" --expect hardlink --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not hardlinked: node_modules/pip (symlinked-outside"* ]]
+    [[ "$output" == *"not hardlinked: node_modules/.modules.yaml (copied"* ]]
+    [[ "$output" == *"(symlinked-outside, resolves outside the source)"* ]]
+    run "$LINKLAB" observe --target "$t" --source "$src" --expect hardlink --own 'node_modules/*' \
+        --own 'node_modules/.*' --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 1 ] # the link to /etc is no layout link
+    [[ "$output" == *"1 of "*" files deviate"* ]]
+    [[ "$output" == *"the installer's own (--own): symlinked-outside 1, copied 1"* ]]
+    rm "$t/node_modules/.pnpm/pip@23/node_modules/pip/pip/outside"
+    run "$LINKLAB" observe --target "$t" --source "$src" --expect hardlink --own 'node_modules/*' \
+        --own 'node_modules/.*' --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    python3 - "$BATS_TEST_TMPDIR/o.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["summary"]
+assert s["own_files"] == 2 and s["own_classes"]["symlinked-outside"] == 1, s
+assert s["classes"]["symlinked-outside"] == 0 and s["classes"]["hardlinked"] > 0, s
+assert {f["path"] for f in d["files"] if f["own"]} == {"node_modules/pip", "node_modules/.modules.yaml"}
+EOF
+}
+
+@test "byte accounting: bytes = shared + own, in file bytes, the same way for clones, hardlinks, copies and symlinks" {
+    [ -d "$BTRFS/cp-clone" ] || cp_trees "$BTRFS"
+    src=$(cache_entry "$BTRFS/cache" pip)
+    total=$(find "$src" -type f -printf '%s\n' | awk '{ n += $1 } END { print n }')
+    for tree in cp-clone cp-hardlink cp-copy cp-symlink; do
+        run "$LINKLAB" observe --target "$BTRFS/$tree" --source "$src" --json "$BATS_TEST_TMPDIR/$tree.json"
+        [ "$status" -eq 0 ]
+    done
+    python3 - "$BATS_TEST_TMPDIR" "$total" <<'EOF'
+import json, sys
+d = {t: json.load(open(f"{sys.argv[1]}/{t}.json"))["summary"] for t in ("cp-clone", "cp-hardlink", "cp-copy", "cp-symlink")}
+total = int(sys.argv[2])
+for t, s in d.items():
+    assert s["bytes"] == total, (t, s["bytes"], total)
+assert d["cp-clone"]["bytes_shared"] == total and d["cp-clone"]["bytes_own"] == 0, d["cp-clone"]
+assert d["cp-hardlink"]["bytes_shared"] == total and d["cp-hardlink"]["bytes_own"] == 0, d["cp-hardlink"]
+assert d["cp-copy"]["bytes_shared"] == 0 and d["cp-copy"]["bytes_own"] == total, d["cp-copy"]
+assert d["cp-symlink"]["bytes_shared"] == total and d["cp-symlink"]["bytes_own"] == 0, d["cp-symlink"]
+EOF
 }
