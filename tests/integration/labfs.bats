@@ -115,7 +115,7 @@ stat_calls() { # MOUNT OP: calls of OP so far
     [ "$status" -eq 0 ]
     [ "$(grep -c warning <<<"$output")" -eq 1 ]
     [[ "$output" == *"clone not possible (EXDEV)"*"used copy for 1 wheel"* ]]
-    run "$LINKLAB" observe --target "$APFS/t-x" --wheel "$W" --expect copy
+    run "$LINKLAB" observe --target "$APFS/t-x" --source "$TMPFS/cache" --wheel "$W" --expect copy
     [ "$status" -eq 0 ]
     # and --platform darwin on a filesystem that is not labfs: ENOTSUP, copy
     run "$LINKLAB" install --platform darwin --mode clone --cache "$TMPFS/cache" --target "$TMPFS/t-x" "$W"
