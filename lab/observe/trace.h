@@ -2,7 +2,8 @@
  * under strace (following forks, one output file per process, fds shown
  * with their paths) and attributes every file it made to FICLONE,
  * FICLONERANGE, copy_file_range, sendfile, write, link, symlink or a bare
- * create, noting a rename from a temporary name. */
+ * create, noting a rename from a temporary name: of the file itself or of
+ * a directory above it (pnpm fills pkg_tmp_NNN/ and renames it). */
 #ifndef LAB_TRACE_H
 #define LAB_TRACE_H
 
@@ -12,7 +13,8 @@
 struct trace_entry {
     char *path; /* absolute, as the traced processes named it */
     char *op;   /* "FICLONE", "copy_file_range", "write", "link", ... ("+"-joined if several) */
-    bool renamed; /* reached its name by rename(2) from another name */
+    bool renamed; /* reached its name by a rename(2) of it, or of a directory
+                   * above it, after its data was made */
 };
 
 struct trace_map {
