@@ -105,16 +105,25 @@ in_private_mount_ns() {
 # and detaches the loop device at once (lazily: the kernel frees it at
 # unmount, also when a private mount namespace goes away).
 loop_mount_image() {
-    local type=$1 img=$2 dir=$3 size=$4 loop mount_opts=()
-    [ -z "${5:-}" ] || mount_opts=(-o "$5")
+    local type=$1 img=$2 dir=$3 size=$4
     rm -f "$img"
     truncate -s "$size" "$img"
     case $type in
-    btrfs) mkfs.btrfs -q -f "$img" >/dev/null ;;
-    xfs) mkfs.xfs -q -f -m reflink=1 "$img" >/dev/null ;;
-    ext4) mkfs.ext4 -q -F "$img" >/dev/null ;;
+    btrfs) mkfs.btrfs -q -f "$img" >/dev/null || return 1 ;;
+    xfs) mkfs.xfs -q -f -m reflink=1 "$img" >/dev/null || return 1 ;;
+    ext4) mkfs.ext4 -q -F "$img" >/dev/null || return 1 ;;
     *) echo "loop_mount_image: unknown type $type" >&2; return 1 ;;
     esac
+    loop_mount_file "$img" "$dir" "${5:-}"
+}
+
+# loop_mount_file IMAGE DIR [MOUNT_OPTIONS]: loop-mounts an existing image
+# file (a copy of one, say) on DIR, the loop device detached at once as
+# loop_mount_image does. When mount fails (its words on stderr), the loop
+# device is released and the status is 1.
+loop_mount_file() {
+    local img=$1 dir=$2 loop mount_opts=()
+    [ -z "${3:-}" ] || mount_opts=(-o "$3")
     mkdir -p "$dir"
     loop=$(losetup --find --show "$img")
     mount "${mount_opts[@]}" "$loop" "$dir" || { losetup -d "$loop"; return 1; }
