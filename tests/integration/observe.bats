@@ -329,7 +329,8 @@ one_line_error() {
     # pip/__init__.py now shares the inode of the cache's pip/__main__.py (other bytes)
     ln -f "$src/pip/__main__.py" "$t/pip/__init__.py"
     # pip/py.typed shares its inode with a file outside the cache
-    cp "$src/pip/py.typed" "$BTRFS/outside/x" && ln -f "$BTRFS/outside/x" "$t/pip/py.typed"
+    cp "$src/pip/py.typed" "$BTRFS/outside/x"
+    ln -f "$BTRFS/outside/x" "$t/pip/py.typed"
     run "$LINKLAB" observe --target "$t" --source "$src" --expect copy --isolation --json "$BATS_TEST_TMPDIR/o.json"
     echo "$output"
     [ "$status" -eq 1 ]
