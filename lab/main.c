@@ -2,6 +2,7 @@
  * driver. Dispatches to one cmd_*.c per subcommand. */
 #include <locale.h>
 #include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,14 @@ int usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "linklab %s: %s\nTry 'linklab %s --help'.\n", cmd, msg, cmd);
     return LAB_EXIT_USAGE;
+}
+
+int option_error(const char *cmd, int c, char **argv)
+{
+    const char *opt = optind > 0 ? argv[optind - 1] : "?";
+    if (c == ':')
+        return usage_error(cmd, "%s needs a value", opt);
+    return usage_error(cmd, "unknown option '%s'", opt);
 }
 
 int main(int argc, char **argv)

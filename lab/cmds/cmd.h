@@ -11,5 +11,8 @@ int cmd_scenario(int argc, char **argv);
 
 /* Prints "linklab CMD: MESSAGE" and the usage hint; returns 2. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt_long's '?' (unknown option) or ':' (option without its value; the
+ * option string must start with ':'), said as one usage error. */
+int option_error(const char *cmd, int c, char **argv);
 
 #endif

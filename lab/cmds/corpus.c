@@ -39,7 +39,7 @@ int cmd_corpus(int argc, char **argv)
     long seed = 1;
     int c;
     char *end;
-    while ((c = getopt_long(argc, argv, "p:s:S:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:s:S:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
             if (!(p = corpus_find(optarg)))
@@ -61,7 +61,7 @@ int cmd_corpus(int argc, char **argv)
             help();
             return LAB_EXIT_OK;
         default:
-            return usage_error("corpus", "unknown option");
+            return option_error("corpus", c, argv);
         }
     }
     if (!p)

@@ -81,7 +81,7 @@ int cmd_install(int argc, char **argv)
 #endif
     int c;
     long v;
-    while ((c = getopt_long(argc, argv, "m:c:t:j:sl:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:c:t:j:sl:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': {
             int m = mode_parse(optarg);
@@ -143,7 +143,7 @@ int cmd_install(int argc, char **argv)
             help();
             return LAB_EXIT_OK;
         default:
-            return usage_error("install", "unknown option");
+            return option_error("install", c, argv);
         }
     }
     if (o.mode == MODE_COUNT)

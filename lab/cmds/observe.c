@@ -41,16 +41,24 @@ static void help(void)
            "  --wheel WHEEL     check completeness against the wheel's RECORD: missing,\n"
            "                    corrupt (size or hash), mode (exec bit), extra (in the\n"
            "                    wheel's directories, not in RECORD), installer-added\n"
-           "                    (INSTALLER, REQUESTED, direct_url.json, *.pyc). Repeatable.\n"
+           "                    (INSTALLER, REQUESTED, direct_url.json, *.pyc),\n"
+           "                    case-collision, overwritten. Repeatable. Only --wheel\n"
+           "                    finds missing files: the source may hold more than the\n"
+           "                    target installed.\n"
            "  --expect MODE     clone, hardlink, copy or symlink (needs --source): exit 1\n"
            "                    when a file is of another class (inline and empty\n"
            "                    excepted), the tree is incomplete or corrupt, or there is\n"
            "                    no file to judge; prints the first deviations\n"
-           "  --own GLOB        files matching GLOB (relative to the target, fnmatch with\n"
-           "                    '/' and leading dots matched only explicitly) are the\n"
+           "  --own GLOB        files matching GLOB (relative to the target; '*' does not\n"
+           "                    cross '/', a leading dot is matched only explicitly, a\n"
+           "                    leading '**/' matches any directories) are the\n"
            "                    installer's own layout links and bookkeeping: listed and\n"
-           "                    counted apart, never deviations. Repeatable. E.g. pnpm:\n"
-           "                    --own 'node_modules/*' --own 'node_modules/.*'\n"
+           "                    counted apart, never deviations (still corrupt when they\n"
+           "                    differ from a source file of their path). Repeatable.\n"
+           "                    E.g. pnpm: --own 'node_modules/*' --own 'node_modules/.*'.\n"
+           "                    Always own: what installers rewrite or add to a wheel\n"
+           "                    (its RECORD; INSTALLER, REQUESTED, direct_url.json and\n"
+           "                    bytecode that no source file has the path of).\n"
            "  --json FILE       per-file records and a summary (schema in README)\n"
            "  --isolation       (needs --source) one file per class: on scratch copies of\n"
            "                    the file and its source related the same way, write to\n"
@@ -64,7 +72,9 @@ static void help(void)
            "                    renamed from a temporary name. Shared extents alone cannot\n"
            "                    tell FICLONE from copy_file_range on btrfs and XFS.\n"
            "                    Never used for timing.\n"
-           "  --quiet           no report on stdout\n\n"
+           "  --quiet           no report on stdout\n"
+           "Without --source, classes are what files show alone: hardlinked = link count\n"
+           "above 1, shared-elsewhere = FIEMAP's SHARED flag.\n\n"
            "Exit status: 0, 1 (an expectation failed, the tree is incomplete, the traced\n"
            "command failed, or an error), 2 usage error (also: a --target or --source\n"
            "that is not a directory, or the two overlapping).\n");
@@ -91,7 +101,7 @@ int cmd_observe(int argc, char **argv)
     o.own = xcalloc((size_t)argc + 1, sizeof *o.own);
     bool trace = false;
     int c, status;
-    while ((c = getopt_long(argc, argv, "+t:s:w:e:j:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:t:s:w:e:j:h", opts, NULL)) != -1) {
         switch (c) {
         case 't': o.target = optarg; break;
         case 's': o.source = optarg; break;
@@ -113,7 +123,7 @@ int cmd_observe(int argc, char **argv)
             status = LAB_EXIT_OK;
             goto out;
         default:
-            status = usage_error("observe", "unknown option");
+            status = option_error("observe", c, argv);
             goto out;
         }
     }

@@ -80,7 +80,7 @@ int cmd_report(int argc, char **argv)
     const char *baseline = NULL, *junit = NULL, *out = NULL;
     int c;
     char *end;
-    while ((c = getopt_long(argc, argv, "b:j:o:t:n:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":b:j:o:t:n:h", opts, NULL)) != -1) {
         switch (c) {
         case 'b': baseline = optarg; break;
         case 'j': junit = optarg; break;
@@ -97,7 +97,7 @@ int cmd_report(int argc, char **argv)
             break;
         case 'h': help(); return LAB_EXIT_OK;
         case 'c': return check_expectations(argc - optind, argv + optind);
-        default: return usage_error("report", "unknown option");
+        default: return option_error("report", c, argv);
         }
     }
     if (optind >= argc)

@@ -33,7 +33,7 @@ int cmd_unpack(int argc, char **argv)
     };
     const char *cache_dir = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             cache_dir = optarg;
@@ -42,7 +42,7 @@ int cmd_unpack(int argc, char **argv)
             help();
             return LAB_EXIT_OK;
         default:
-            return usage_error("unpack", "unknown option");
+            return option_error("unpack", c, argv);
         }
     }
     if (!cache_dir || !cache_dir[0])

@@ -199,7 +199,7 @@ static bool same_bytes(const char *path, const struct stat *st, const struct src
  * packages give the path): else it is corrupt, whatever its class. */
 static void check_bytes(struct obs *ob, struct obs_file *f, struct src_file *const *cands, size_t nc, bool proven)
 {
-    if (nc == 0 || proven || f->own || f->cls == CLS_DANGLING || format_installer_rewrites(f->rel))
+    if (nc == 0 || proven || f->cls == CLS_DANGLING || format_installer_rewrites(f->rel))
         return;
     struct stat st;
     if (stat(f->abs, &st) != 0 || !S_ISREG(st.st_mode))
@@ -252,6 +252,11 @@ void classify(struct obs *ob, struct obs_file *f)
 {
     if (S_ISLNK(f->st.st_mode)) {
         classify_symlink(ob, f);
+        return;
+    }
+    if (!S_ISREG(f->st.st_mode)) {
+        f->cls = CLS_UNKNOWN;
+        f->note = "not a regular file (a FIFO, socket or device node)";
         return;
     }
     f->bytes = (uint64_t)f->st.st_size;
@@ -324,6 +329,8 @@ void classify(struct obs *ob, struct obs_file *f)
         f->note = "link count > 1, no source to compare";
     }
     check_bytes(ob, f, cands, nc, best.whole || f->paired == PAIR_CONTENT);
+    if (ob->have_source && !f->source && !f->note)
+        f->note = "no source file pairs with it";
 }
 
 /* --------------------------------------------------------------- walk */
@@ -349,7 +356,8 @@ int walk_target(struct obs *ob)
             fts_close(fts);
             return -1;
         }
-        if (e->fts_info != FTS_F && e->fts_info != FTS_SL && e->fts_info != FTS_SLNONE)
+        /* files, symlinks and what is neither (FIFOs, sockets, devices: listed, never opened) */
+        if (e->fts_info != FTS_F && e->fts_info != FTS_SL && e->fts_info != FTS_SLNONE && e->fts_info != FTS_DEFAULT)
             continue;
         if (ob->n == cap)
             ob->files = xrealloc(ob->files, (cap = cap ? cap * 2 : 1024) * sizeof *ob->files);

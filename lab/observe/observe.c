@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "format/format.h"
 #include "engine/fallback.h"
 
 
@@ -57,12 +58,45 @@ static char *directory_arg(const char *opt, const char *path, int *status)
     return abs;
 }
 
-static bool is_own(const struct observe_opts *o, const char *rel)
+/* GLOB matches rel: '*' does not cross '/', a leading dot is matched only
+ * explicitly, and a leading "**" and slash matches any number of directories. */
+static bool glob_matches(const char *glob, const char *rel)
 {
-    for (int i = 0; i < o->nown; i++)
-        if (fnmatch(o->own[i], rel, FNM_PATHNAME | FNM_PERIOD) == 0)
+    if (fnmatch(glob, rel, FNM_PATHNAME | FNM_PERIOD) == 0)
+        return true;
+    if (strncmp(glob, "**/", 3) != 0)
+        return false;
+    for (const char *p = rel; *p; p++)
+        if ((p == rel || p[-1] == '/') && fnmatch(glob + 3, p, FNM_PATHNAME | FNM_PERIOD) == 0)
             return true;
     return false;
+}
+
+/* The installer's own files: what --own names, and what the package
+ * formats say installers rewrite (a wheel's RECORD) or add (INSTALLER,
+ * pycache bytecode: only when no source file has its path, since a package
+ * may ship bytecode of its own): listed, never deviations. */
+static bool is_own(const struct observe_opts *o, const struct obs_file *f)
+{
+    for (int i = 0; i < o->nown; i++)
+        if (glob_matches(o->own[i], f->rel))
+            return true;
+    return format_installer_rewrites(f->rel) || (f->paired != PAIR_PATH && format_installer_added(f->rel));
+}
+
+/* The --json file can be written: said before any work, not after it. */
+static bool json_writable(const char *path)
+{
+    bool existed = access(path, F_OK) == 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        lab_error("--json %s: %s", path, strerror(errno));
+        return false;
+    }
+    close(fd);
+    if (!existed)
+        unlink(path);
+    return true;
 }
 
 /* The target and source are resolved and apart: else usage (2) or an error (1). */
@@ -119,6 +153,8 @@ int observe_run(const struct observe_opts *o)
         }
     }
     int rc = resolve_dirs(&ob);
+    if (rc == LAB_EXIT_OK && o->json_path && !json_writable(o->json_path))
+        rc = LAB_EXIT_FAIL;
     if (rc != LAB_EXIT_OK) {
         status = rc;
         goto out;
@@ -130,8 +166,8 @@ int observe_run(const struct observe_opts *o)
     }
     for (size_t i = 0; i < ob.n; i++) {
         struct obs_file *f = &ob.files[i];
-        f->own = is_own(o, f->rel);
         classify(&ob, f);
+        f->own = is_own(o, f);
         (f->own ? ob.own_counts : ob.counts)[f->cls]++;
         ob.bytes += f->bytes;
         ob.bytes_shared += f->bytes_shared;
@@ -174,10 +210,10 @@ int observe_run(const struct observe_opts *o)
         printf("verdict: %s", pass ? "pass" : "FAIL");
         if (o->expect >= 0)
             printf(" (expect %s: %zu of %zu files deviate%s%s)", mode_name((enum lab_mode)o->expect),
-                   deviations, judged, incomplete ? "; the tree is incomplete" : "",
+                   deviations, judged, incomplete ? "; files are missing, corrupt or of the wrong mode" : "",
                    nothing ? "; the target has no files to judge" : "");
         else if (incomplete)
-            printf(" (the tree is incomplete)");
+            printf(" (files are missing, corrupt or of the wrong mode)");
         printf("\n");
     }
     if (o->json_path && write_json(&ob, deviations, pass) != 0)

@@ -26,6 +26,10 @@ static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
                           class_counts(ob->counts), "own_files", (json_int_t)own, "own_classes",
                           class_counts(ob->own_counts), "bytes", (json_int_t)ob->bytes, "bytes_shared",
                           (json_int_t)ob->bytes_shared, "bytes_own", (json_int_t)ob->bytes_own);
+    size_t unpaired = 0;
+    for (size_t i = 0; i < ob->n; i++)
+        unpaired += ob->have_source && !ob->files[i].own && !ob->files[i].source;
+    json_object_set_new(s, "unpaired", json_integer((json_int_t)unpaired));
     json_t *found = json_object();
     for (int k = 0; k < FIND_COUNT; k++)
         json_object_set_new(found, finding_name((enum finding_kind)k), json_integer((json_int_t)ob->nkind[k]));
@@ -135,11 +139,15 @@ void print_report(const struct obs *ob)
     printf("observe: %s (%s)", ob->target_abs, ob->target_fs);
     if (ob->o->source)
         printf(" against %s (%s)", ob->o->source, ob->source_fs);
-    printf(": %zu files\n ", ob->n);
+    printf(": %zu files\n", ob->n);
+    bool any = false;
     for (int c = 0; c < CLS_COUNT; c++)
-        if (ob->counts[c])
-            printf(" %s %zu", obs_class_name((enum obs_class)c), ob->counts[c]);
-    printf("\n");
+        if (ob->counts[c]) {
+            printf("%s %s %zu", any ? "" : " ", obs_class_name((enum obs_class)c), ob->counts[c]);
+            any = true;
+        }
+    if (any)
+        printf("\n");
     bool any_own = false;
     for (int c = 0; c < CLS_COUNT; c++)
         if (ob->own_counts[c]) {
@@ -149,8 +157,17 @@ void print_report(const struct obs *ob)
         }
     if (any_own)
         printf("\n");
-    printf("  bytes %llu: shared with the source %llu, own %llu\n", (unsigned long long)ob->bytes,
-           (unsigned long long)ob->bytes_shared, (unsigned long long)ob->bytes_own);
+    if (ob->have_source)
+        printf("  bytes %llu: shared with the source %llu, own %llu\n", (unsigned long long)ob->bytes,
+               (unsigned long long)ob->bytes_shared, (unsigned long long)ob->bytes_own);
+    else
+        printf("  bytes %llu (no --source: what is shared is not measured, classes are what files show alone)\n",
+               (unsigned long long)ob->bytes);
+    size_t unpaired = 0;
+    for (size_t i = 0; i < ob->n; i++)
+        unpaired += ob->have_source && !ob->files[i].own && !ob->files[i].source;
+    if (unpaired)
+        printf("  unpaired: %zu files no source file pairs with (by path, inode or content)\n", unpaired);
     if (ob->o->trace_argv)
         print_trace_summary(ob);
     if (ob->o->nwheels > 0)

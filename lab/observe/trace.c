@@ -632,9 +632,12 @@ int trace_parse(const char *prefix, struct trace_map *map, char *err, size_t err
 int trace_run(char **argv, struct trace_map *map, int *status, char *err, size_t errlen)
 {
     memset(map, 0, sizeof *map);
-    char dir[] = "/tmp/linklab-trace.XXXXXX";
+    const char *tmp = getenv("TMPDIR");
+    char *dir = xasprintf("%s/linklab-trace.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
-        snprintf(err, errlen, "cannot make a directory for the trace: %s", strerror(errno));
+        snprintf(err, errlen, "cannot make a directory for the trace under %s: %s", tmp && *tmp ? tmp : "/tmp",
+                 strerror(errno));
+        free(dir);
         return -1;
     }
     char *prefix = xasprintf("%s/t", dir);
@@ -679,6 +682,7 @@ int trace_run(char **argv, struct trace_map *map, int *status, char *err, size_t
     }
     free(prefix);
     remove_tree(dir);
+    free(dir);
     return rc;
 }
 
