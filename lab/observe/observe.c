@@ -73,15 +73,20 @@ static bool glob_matches(const char *glob, const char *rel)
 }
 
 /* The installer's own files: what --own names, and what the package
- * formats say installers rewrite (a wheel's RECORD) or add (INSTALLER,
- * pycache bytecode: only when no source file has its path, since a package
- * may ship bytecode of its own): listed, never deviations. */
-static bool is_own(const struct observe_opts *o, const struct obs_file *f)
+ * formats say installers rewrite (a wheel's RECORD, when it differs from
+ * the cache's) or add (INSTALLER, pycache bytecode: only when no source
+ * file has its path, since a package may ship bytecode of its own):
+ * listed, never deviations. */
+static bool is_own(const struct obs *ob, const struct obs_file *f)
 {
-    for (int i = 0; i < o->nown; i++)
-        if (glob_matches(o->own[i], f->rel))
+    for (int i = 0; i < ob->o->nown; i++)
+        if (glob_matches(ob->o->own[i], f->rel))
             return true;
-    return format_installer_rewrites(f->rel) || (f->paired != PAIR_PATH && format_installer_added(f->rel));
+    if (!ob->have_source) /* nothing to tell a rewritten file from the cache's */
+        return false;
+    if (format_installer_rewrites(f->rel))
+        return !f->source || (uint64_t)f->source->size != f->bytes || files_equal(f->abs, f->source->abs) != 1;
+    return f->paired != PAIR_PATH && format_installer_added(f->rel);
 }
 
 /* The --json file can be written: said before any work, not after it. */
@@ -167,7 +172,7 @@ int observe_run(const struct observe_opts *o)
     for (size_t i = 0; i < ob.n; i++) {
         struct obs_file *f = &ob.files[i];
         classify(&ob, f);
-        f->own = is_own(o, f);
+        f->own = is_own(&ob, f);
         (f->own ? ob.own_counts : ob.counts)[f->cls]++;
         ob.bytes += f->bytes;
         ob.bytes_shared += f->bytes_shared;

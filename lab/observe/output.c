@@ -151,7 +151,7 @@ void print_report(const struct obs *ob)
     bool any_own = false;
     for (int c = 0; c < CLS_COUNT; c++)
         if (ob->own_counts[c]) {
-            printf("%s %s %zu", any_own ? "," : "  the installer's own (--own):", obs_class_name((enum obs_class)c),
+            printf("%s %s %zu", any_own ? "," : "  the installer's own:", obs_class_name((enum obs_class)c),
                    ob->own_counts[c]);
             any_own = true;
         }

@@ -157,7 +157,7 @@ EOF
     run "$LINKLAB" observe --target "$BTRFS/tamper" --wheel "$WHEELS"/tinylike1-*.whl --json "$BATS_TEST_TMPDIR/o.json"
     echo "$output"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"verdict: FAIL (the tree is incomplete)"* ]]
+    [[ "$output" == *"verdict: FAIL (files are missing, corrupt or of the wrong mode)"* ]]
     run python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -372,7 +372,7 @@ EOF
     echo "$output"
     [ "$status" -eq 1 ] # the link to /etc is no layout link
     [[ "$output" == *"1 of "*" files deviate"* ]]
-    [[ "$output" == *"the installer's own (--own): symlinked-outside 1, copied 1"* ]]
+    [[ "$output" == *"the installer's own: symlinked-outside 1, copied 1"* ]]
     rm "$t/node_modules/.pnpm/pip@23/node_modules/pip/pip/outside"
     run "$LINKLAB" observe --target "$t" --source "$src" --expect hardlink --own 'node_modules/*' \
         --own 'node_modules/.*' --json "$BATS_TEST_TMPDIR/o.json"
@@ -407,4 +407,60 @@ assert d["cp-hardlink"]["bytes_shared"] == total and d["cp-hardlink"]["bytes_own
 assert d["cp-copy"]["bytes_shared"] == 0 and d["cp-copy"]["bytes_own"] == total, d["cp-copy"]
 assert d["cp-symlink"]["bytes_shared"] == total and d["cp-symlink"]["bytes_own"] == 0, d["cp-symlink"]
 EOF
+}
+
+@test "what installers rewrite or add to a wheel is their own (listed, no deviation); unpaired files are counted; a FIFO is listed, never opened" {
+    rm -rf "$BTRFS/own"
+    "$LINKLAB" install --quiet --mode clone --cache "$BTRFS/cache" --target "$BTRFS/own" "$(debian_wheel wheel)"
+    record=$(find "$BTRFS/own" -path '*.dist-info/RECORD')
+    # as pip and uv do: RECORD rewritten, INSTALLER and bytecode added, a script generated
+    cp --reflink=never "$record" "$BATS_TEST_TMPDIR/R" && echo "wheel/x.pyc,," >>"$BATS_TEST_TMPDIR/R"
+    cat "$BATS_TEST_TMPDIR/R" >"$record"
+    echo pip >"$(dirname "$record")/INSTALLER"
+    mkdir -p "$BTRFS/own/wheel/__pycache__"
+    head -c 5000 /dev/urandom >"$BTRFS/own/wheel/__pycache__/cli.cpython-311.pyc"
+    mkdir -p "$BTRFS/own/bin"
+    printf '#!/bin/sh\n' >"$BTRFS/own/bin/wheel"
+    run "$LINKLAB" observe --target "$BTRFS/own" --source "$BTRFS/cache" --expect clone --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 1 ] # bin/wheel: no source, no installer bookkeeping of a wheel
+    [[ "$output" == *"1 of "*" files deviate"* ]]
+    [[ "$output" == *"not cloned: bin/wheel (copied, no source file pairs with it)"* ]]
+    [[ "$output" == *"unpaired: 1 files"* ]]
+    run "$LINKLAB" observe --target "$BTRFS/own" --source "$BTRFS/cache" --expect clone --own 'bin/*' \
+        --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    python3 - "$BATS_TEST_TMPDIR/o.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+own = sorted(f["path"].split("/")[-1] for f in d["files"] if f["own"])
+assert own == ["INSTALLER", "RECORD", "cli.cpython-311.pyc", "wheel"], own
+assert d["summary"]["unpaired"] == 0 and d["summary"]["own_files"] == 4, d["summary"]
+EOF
+    # a FIFO does not hang the observer: listed as unknown
+    mkfifo "$BTRFS/own/wheel/fifo"
+    run timeout 20 "$LINKLAB" observe --target "$BTRFS/own" --source "$BTRFS/cache" --expect clone --own 'bin/*'
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not cloned: wheel/fifo (unknown, not a regular file"* ]]
+    rm "$BTRFS/own/wheel/fifo"
+}
+
+@test "option errors are one usage line; an unwritable --json is said before any work" {
+    for cmd in observe install unpack report corpus; do
+        run "$LINKLAB" "$cmd" --no-such-option
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "linklab $cmd: unknown option '--no-such-option'" ]
+        [ "${#lines[@]}" -eq 2 ]
+    done
+    run "$LINKLAB" observe --target
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "linklab observe: --target needs a value" ]
+    [ -d "$BTRFS/cp-copy" ] || cp_trees "$BTRFS"
+    run "$LINKLAB" observe --target "$BTRFS/cp-copy" --source "$BTRFS/cache" --json "$BATS_TEST_TMPDIR/no/such/dir/o.json"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"--json "*"o.json: No such file or directory"* ]]
 }
