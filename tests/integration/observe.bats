@@ -414,7 +414,8 @@ EOF
     "$LINKLAB" install --quiet --mode clone --cache "$BTRFS/cache" --target "$BTRFS/own" "$(debian_wheel wheel)"
     record=$(find "$BTRFS/own" -path '*.dist-info/RECORD')
     # as pip and uv do: RECORD rewritten, INSTALLER and bytecode added, a script generated
-    cp --reflink=never "$record" "$BATS_TEST_TMPDIR/R" && echo "wheel/x.pyc,," >>"$BATS_TEST_TMPDIR/R"
+    cp --reflink=never "$record" "$BATS_TEST_TMPDIR/R"
+    echo "wheel/x.pyc,," >>"$BATS_TEST_TMPDIR/R"
     cat "$BATS_TEST_TMPDIR/R" >"$record"
     echo pip >"$(dirname "$record")/INSTALLER"
     mkdir -p "$BTRFS/own/wheel/__pycache__"
