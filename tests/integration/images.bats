@@ -280,3 +280,29 @@ EOF
     [ "$(cat "$BATS_TEST_TMPDIR/precious")" = precious ]
     rm "$LINKLAB_ROOT/images/ext4.img"
 }
+
+@test "down releases what the ledger names even when its profile came from another LINKLAB_PROFILES (a btrfs and a labfs one)" {
+    need_fuse
+    before=$(images_state)
+    mine=$BATS_TEST_TMPDIR/profiles
+    mkdir -p "$mine"
+    cp "$LAB_TOP"/images/*.conf "$mine/"
+    sed 's/^mount_options=.*/mount_options=compress=zstd/' "$LAB_TOP/images/btrfs.conf" >"$mine/btrfs-zstd.conf"
+    cp "$LAB_TOP/images/apfs-like.conf" "$mine/apfs-two.conf"
+    LINKLAB_PROFILES=$mine run "$IMAGES" up btrfs-zstd apfs-two
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(findmnt -n -o FSTYPE --mountpoint "$LINKLAB_ROOT/mnt/btrfs-zstd")" = btrfs ]
+    [[ "$(findmnt -n -o OPTIONS --mountpoint "$LINKLAB_ROOT/mnt/btrfs-zstd")" == *compress=zstd* ]]
+    # without LINKLAB_PROFILES: the ledger's word is enough
+    run "$IMAGES" down --purge
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ledger names apfs-two, a profile not in"* ]]
+    [ "$(images_state)" = "$before" ]
+    run "$IMAGES" leftovers
+    [ "$status" -eq 0 ]
+    # an unknown name that the ledger does not know is still refused
+    run "$IMAGES" down no-such-profile
+    [ "$status" -eq 2 ]
+}
