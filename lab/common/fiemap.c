@@ -89,8 +89,10 @@ static bool encoded(const struct extent *x)
 }
 
 /* The extent of e covering logical offset pos, from index *i on (lists are
- * sorted by logical offset); NULL in a hole, with *next the start of the
- * next extent (or UINT64_MAX). */
+ * sorted by logical offset); NULL in a hole, with *next where the hole
+ * ends (UINT64_MAX: at the end). An unwritten (preallocated) extent reads
+ * as zeros and holds no data: a hole (XFS leaves a hole in a clone where
+ * its source has one). */
 static const struct extent *covering(const struct extents *e, size_t *i, uint64_t pos, uint64_t *next)
 {
     while (*i < e->n && e->v[*i].logical + e->v[*i].length <= pos)
@@ -105,7 +107,61 @@ static const struct extent *covering(const struct extents *e, size_t *i, uint64_
         return NULL;
     }
     *next = x->logical + x->length;
-    return x;
+    return x->flags & FIEMAP_EXTENT_UNWRITTEN ? NULL : x;
+}
+
+struct prange {
+    uint64_t start, end;
+};
+
+static int cmp_prange(const void *a, const void *b)
+{
+    uint64_t x = ((const struct prange *)a)->start, y = ((const struct prange *)b)->start;
+    return (x > y) - (x < y);
+}
+
+/* e's plain (not encoded) data as physical ranges, sorted and merged */
+static struct prange *physical_ranges(const struct extents *e, size_t *n)
+{
+    struct prange *r = xmalloc((e->n ? e->n : 1) * sizeof *r);
+    size_t k = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        const struct extent *x = &e->v[i];
+        if (has_address(x) && !(x->flags & (FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_UNWRITTEN)))
+            r[k++] = (struct prange){x->physical, x->physical + x->length};
+    }
+    sort_items(r, k, sizeof *r, cmp_prange);
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (m > 0 && r[i].start <= r[m - 1].end) {
+            if (r[i].end > r[m - 1].end)
+                r[m - 1].end = r[i].end;
+        } else {
+            r[m++] = r[i];
+        }
+    }
+    *n = m;
+    return r;
+}
+
+uint64_t extents_physical_overlap(const struct extents *t, const struct extents *s)
+{
+    size_t nt, ns;
+    struct prange *a = physical_ranges(t, &nt), *b = physical_ranges(s, &ns);
+    uint64_t overlap = 0;
+    for (size_t i = 0, j = 0; i < nt && j < ns;) {
+        uint64_t lo = a[i].start > b[j].start ? a[i].start : b[j].start;
+        uint64_t hi = a[i].end < b[j].end ? a[i].end : b[j].end;
+        if (hi > lo)
+            overlap += hi - lo;
+        if (a[i].end < b[j].end)
+            i++;
+        else
+            j++;
+    }
+    free(a);
+    free(b);
+    return overlap;
 }
 
 /* Whether t and s map the logical byte pos to the same stored data. Plain

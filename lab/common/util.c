@@ -393,8 +393,13 @@ int paths_overlap(const char *a, const char *b)
 
 int files_equal(const char *a, const char *b)
 {
-    int fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC);
-    int rc = fa < 0 || fb < 0 ? -1 : 1;
+    int fa = open(a, O_RDONLY | O_CLOEXEC | O_NONBLOCK), fb = open(b, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat sa, sb;
+    int rc = fa < 0 || fb < 0 || fstat(fa, &sa) != 0 || fstat(fb, &sb) != 0 ? -1 : 1;
+    if (rc == 1 && (!S_ISREG(sa.st_mode) || !S_ISREG(sb.st_mode))) {
+        errno = EINVAL;
+        rc = -1;
+    }
     static _Thread_local char x[1 << 16], y[1 << 16];
     while (rc == 1) {
         ssize_t n = read(fa, x, sizeof x);
@@ -423,9 +428,11 @@ int files_equal(const char *a, const char *b)
         ssize_t m = read(fb, &c, 1);
         rc = m == 0 ? 1 : m < 0 ? -1 : 0;
     }
+    int saved = errno;
     if (fa >= 0)
         close(fa);
     if (fb >= 0)
         close(fb);
+    errno = saved;
     return rc;
 }

@@ -61,7 +61,7 @@ int paths_overlap(const char *a, const char *b);
 bool parse_count(const char *s, long min, long max, long *out);
 
 /* 1 when files a and b hold the same bytes, 0 when not, -1 when one
- * cannot be read. */
+ * cannot be read or is not a regular file (errno says why). */
 int files_equal(const char *a, const char *b);
 
 #endif

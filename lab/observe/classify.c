@@ -58,26 +58,65 @@ static const struct fsident *fs_of(struct obs *ob, int fd, dev_t dev)
     return &c->id;
 }
 
-/* FIEMAP of path; on a FUSE mount, of the backing file labfs names. */
-static int extents_of(struct obs *ob, const char *path, int fd, dev_t dev, struct extents *ex,
-                      const struct fsident **id)
+static const struct fsident *fs_of_path(struct obs *ob, const char *path, dev_t dev)
 {
-    *id = fs_of(ob, fd, dev);
+    int fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return NULL;
+    const struct fsident *id = fs_of(ob, fd, dev);
+    close(fd);
+    return id;
+}
+
+/* On labfs (FUSE), the backing file that holds path's data, as labfs
+ * names it in an extended attribute: opened, with its stat in *st; -1
+ * when there is none (or it is not the same size: then it is not this
+ * file's data). */
+static int open_backing(const char *path, off_t size, struct stat *st)
+{
+    char backing[PATH_MAX];
+    ssize_t n = getxattr(path, LABFS_BACKING_XATTR, backing, sizeof backing - 1);
+    if (n <= 0)
+        return -1;
+    backing[n] = '\0';
+    int bfd = open(backing, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+    if (bfd >= 0 && (fstat(bfd, st) != 0 || !S_ISREG(st->st_mode) || st->st_size != size)) {
+        close(bfd);
+        bfd = -1;
+    }
+    return bfd;
+}
+
+/* The (device, inode) that really holds the file's data: on labfs the
+ * backing file's, else its own. */
+static void real_inode(const struct fsident *id, const char *path, const struct stat *st, struct stat *real)
+{
+    *real = *st;
+    if (!id->fuse)
+        return;
+    int bfd = open_backing(path, st->st_size, real);
+    if (bfd >= 0)
+        close(bfd);
+    else
+        *real = *st;
+}
+
+/* FIEMAP of path; on a FUSE mount, of the backing file labfs names. *real
+ * gets the stat of the file whose extents were read. */
+static int extents_of(struct obs *ob, const char *path, int fd, const struct stat *st, struct extents *ex,
+                      const struct fsident **id, struct stat *real)
+{
+    *id = fs_of(ob, fd, st->st_dev);
+    *real = *st;
     int err = fiemap_read(fd, ex);
     if (err && (*id)->fuse) {
-        char backing[PATH_MAX];
-        ssize_t n = getxattr(path, LABFS_BACKING_XATTR, backing, sizeof backing - 1);
-        if (n > 0) {
-            backing[n] = '\0';
-            int bfd = open(backing, O_RDONLY | O_CLOEXEC);
-            if (bfd >= 0) {
-                struct stat bst;
-                if (fstat(bfd, &bst) == 0) {
-                    *id = fs_of(ob, bfd, bst.st_dev);
-                    err = fiemap_read(bfd, ex);
-                }
-                close(bfd);
-            }
+        struct stat bst;
+        int bfd = open_backing(path, st->st_size, &bst);
+        if (bfd >= 0) {
+            *id = fs_of(ob, bfd, bst.st_dev);
+            *real = bst;
+            err = fiemap_read(bfd, ex);
+            close(bfd);
         }
     }
     return err;
@@ -94,6 +133,7 @@ struct verdict {
     enum obs_class cls;
     uint64_t shared; /* file bytes stored in the source's blocks */
     bool whole;      /* the same stored data as the source at every offset */
+    bool same_file;  /* the source file itself (a FUSE view of the cache) */
     const char *note;
 };
 
@@ -101,6 +141,7 @@ struct verdict {
 static int strength(const struct verdict *v)
 {
     switch (v->cls) {
+    case CLS_HARDLINKED: return 5;
     case CLS_CLONED: return 4;
     case CLS_PARTIAL: return 3;
     default: return 0;
@@ -111,7 +152,8 @@ static int strength(const struct verdict *v)
  * target's FIEMAP (terr its error), tid its filesystem. Hardlinks are
  * settled before, by inode against every source file. */
 static struct verdict judge(struct obs *ob, const struct obs_file *f, const struct src_file *s,
-                            const struct extents *tex, int terr, const struct fsident *tid)
+                            const struct extents *tex, int terr, const struct fsident *tid,
+                            const struct stat *treal)
 {
     struct verdict v = {.cls = CLS_COPIED};
     if (f->st.st_size == 0) {
@@ -133,26 +175,49 @@ static struct verdict judge(struct obs *ob, const struct obs_file *f, const stru
         return v;
     }
     if (s) {
-        int sfd = open(s->abs, O_RDONLY | O_CLOEXEC);
-        if (sfd >= 0) {
+        int sfd = open(s->abs, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        struct stat sst, sreal;
+        if (sfd >= 0 && fstat(sfd, &sst) == 0 && S_ISREG(sst.st_mode)) {
             struct extents sex;
             const struct fsident *sid;
-            if (extents_of(ob, s->abs, sfd, s->dev, &sex, &sid) == 0) {
+            int serr = extents_of(ob, s->abs, sfd, &sst, &sex, &sid, &sreal);
+            if (sreal.st_dev == treal->st_dev && sreal.st_ino == treal->st_ino) {
+                /* the source's own backing file, seen through labfs */
+                v.cls = CLS_HARDLINKED;
+                v.same_file = f->st.st_nlink < 2;
+                v.shared = (uint64_t)f->st.st_size;
+                v.whole = true;
+                if (!serr)
+                    extents_free(&sex);
+                close(sfd);
+                return v;
+            }
+            if (serr == 0) {
                 uint64_t same = 0;
                 bool encoded = false;
                 if (tid->layered || sid->layered)
                     v.note = "overlayfs: addresses belong to its layers, not comparable";
-                else if (strcmp(sid->id, tid->id) == 0)
+                else if (strcmp(sid->id, tid->id) == 0) {
                     extents_compare(tex, &sex, (uint64_t)f->st.st_size, &v.shared, &same, &encoded);
-                else
+                    if (v.shared == 0 && (v.shared = extents_physical_overlap(tex, &sex)) > 0) {
+                        /* a clone of the source's blocks at other offsets */
+                        if (v.shared > (uint64_t)f->st.st_size)
+                            v.shared = (uint64_t)f->st.st_size;
+                        v.note = "shares the source's blocks at other offsets";
+                        same = 0;
+                    }
+                } else
                     v.note = "source on another filesystem";
                 v.whole = v.shared > 0 && same == (uint64_t)f->st.st_size && s->size == f->st.st_size;
                 if (v.whole && encoded) /* compressed extents: the bytes confirm it */
                     v.whole = files_equal(f->abs, s->abs) == 1;
                 extents_free(&sex);
             }
-            close(sfd);
+        } else {
+            v.note = "its source cannot be opened";
         }
+        if (sfd >= 0)
+            close(sfd);
         if (v.whole) {
             v.cls = CLS_CLONED;
             return v;
@@ -187,12 +252,15 @@ static bool is_candidate(struct src_file *const *cands, size_t nc, const struct 
     return false;
 }
 
-/* Whether the file at path (stat st) holds the same bytes as source s. */
-static bool same_bytes(const char *path, const struct stat *st, const struct src_file *s)
+/* Whether the file at path (stat st) holds the same bytes as source s: 1,
+ * 0, or -1 when they cannot be compared (errno says why). */
+static int same_bytes(const char *path, const struct stat *st, const struct src_file *s)
 {
     if (st->st_dev == s->dev && st->st_ino == s->ino)
-        return true;
-    return st->st_size == s->size && files_equal(path, s->abs) == 1;
+        return 1;
+    if (st->st_size != s->size)
+        return 0;
+    return files_equal(path, s->abs);
 }
 
 /* A paired file must hold its source's bytes (one of them, when several
@@ -204,14 +272,49 @@ static void check_bytes(struct obs *ob, struct obs_file *f, struct src_file *con
     struct stat st;
     if (stat(f->abs, &st) != 0 || !S_ISREG(st.st_mode))
         return;
-    for (size_t k = 0; k < nc; k++)
-        if (same_bytes(f->abs, &st, cands[k]))
+    int unreadable = 0;
+    for (size_t k = 0; k < nc; k++) {
+        int rc = same_bytes(f->abs, &st, cands[k]);
+        if (rc == 1)
             return;
-    char *detail = st.st_size != cands[0]->size
+        if (rc < 0)
+            unreadable = errno ? errno : EIO;
+    }
+    char *detail = unreadable ? xasprintf("cannot be compared with its source %s: %s", cands[0]->abs,
+                                          strerror(unreadable))
+                   : st.st_size != cands[0]->size
                        ? xasprintf("%lld bytes, its source %s has %lld", (long long)st.st_size, cands[0]->abs,
                                    cands[0]->size)
                        : xasprintf("other bytes than its source %s", cands[0]->abs);
     add_finding(ob, FIND_CORRUPT, f->rel, NULL, detail)->bytes = cands[0]->size;
+}
+
+/* Whether the directory a link resolves to (real, under the source root)
+ * is the source's directory for the link's path: DIR/REL, DIR/NAME/REL or
+ * DIR/wheels/NAME/REL, as files pair (pairing.h). */
+static bool directory_pairs(const char *root, const char *real, const char *rel)
+{
+    size_t n = strlen(root);
+    if (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0'))
+        return false;
+    const char *in = real[n] ? real + n + 1 : real + n;
+    if (strcmp(in, rel) == 0)
+        return true;
+    const char *slash = strchr(in, '/');
+    if (slash && strcmp(slash + 1, rel) == 0)
+        return true;
+    return strncmp(in, "wheels/", 7) == 0 && (slash = strchr(in + 7, '/')) && strcmp(slash + 1, rel) == 0;
+}
+
+/* A link to a directory of the source must reach the directory its own
+ * path pairs with: else the files under it are another package's. */
+static void check_directory_link(struct obs *ob, struct obs_file *f)
+{
+    char *real = realpath(f->abs, NULL);
+    if (real && !directory_pairs(ob->src.root, real, f->rel))
+        add_finding(ob, FIND_CORRUPT, f->rel, NULL,
+                    xasprintf("a link to the source's directory %s, which is not this path's", real));
+    free(real);
 }
 
 static void classify_symlink(struct obs *ob, struct obs_file *f)
@@ -236,6 +339,7 @@ static void classify_symlink(struct obs *ob, struct obs_file *f)
         f->paired = is_candidate(cands, nc, s) ? PAIR_PATH : PAIR_INODE;
     } else if (S_ISDIR(st.st_mode) && paths_overlap(f->abs, ob->src.root) == 1) {
         f->note = "a directory of the source";
+        check_directory_link(ob, f);
     } else {
         f->cls = CLS_SYMLINKED_OUTSIDE;
         f->bytes_shared = 0;
@@ -246,6 +350,38 @@ static void classify_symlink(struct obs *ob, struct obs_file *f)
         }
     }
     check_bytes(ob, f, cands, nc, false);
+}
+
+/* The file is the source file s itself, not a link of it: seen through a
+ * bind mount or a FUSE view of the cache. Nothing can be told then. */
+static void same_file(struct obs *ob, struct obs_file *f, const struct src_file *s)
+{
+    if (!ob->view_of_source) {
+        ob->view_of_source = f;
+        ob->view_source = s;
+    }
+}
+
+/* A source file that is the installed file itself (same real inode), or NULL.
+ * On labfs the FUSE inode numbers are those of the backing files, which may
+ * repeat across the backing filesystem's subvolumes: the backing files
+ * decide. */
+static struct src_file *same_inode(struct obs *ob, const struct obs_file *f, const struct fsident *tid,
+                                   const struct stat *treal)
+{
+    struct src_file *s = src_index_by_inode(&ob->src, f->st.st_dev, f->st.st_ino);
+    if (s && tid->fuse) {
+        struct stat sst, sreal;
+        const struct fsident *sid = lstat(s->abs, &sst) == 0 ? fs_of_path(ob, s->abs, sst.st_dev) : NULL;
+        if (!sid)
+            return NULL;
+        real_inode(sid, s->abs, &sst, &sreal);
+        if (sreal.st_dev != treal->st_dev || sreal.st_ino != treal->st_ino)
+            s = NULL;
+    }
+    if (!s && (treal->st_dev != f->st.st_dev || treal->st_ino != f->st.st_ino))
+        s = src_index_by_inode(&ob->src, treal->st_dev, treal->st_ino); /* the cache is labfs's backing */
+    return s;
 }
 
 void classify(struct obs *ob, struct obs_file *f)
@@ -260,32 +396,42 @@ void classify(struct obs *ob, struct obs_file *f)
         return;
     }
     f->bytes = (uint64_t)f->st.st_size;
+    /* O_NONBLOCK: what was a file when walked may be a FIFO by now */
+    int fd = open(f->abs, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat now;
+    if (fd < 0 || fstat(fd, &now) != 0 || !S_ISREG(now.st_mode)) {
+        f->cls = CLS_UNKNOWN;
+        f->note = fd < 0 ? "cannot be opened" : "no longer a regular file";
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct extents tex = {0};
+    const struct fsident *own_fs = fs_of(ob, fd, f->st.st_dev), *tid; /* tid: where the data is */
+    struct stat treal;
+    int terr = extents_of(ob, f->abs, fd, &f->st, &tex, &tid, &treal);
+    if (terr) /* no FIEMAP: still, on labfs the backing file is the real inode */
+        real_inode(own_fs, f->abs, &f->st, &treal);
+    close(fd);
     struct src_file *cands[64];
     size_t nc = ob->have_source ? path_candidates(ob, f, cands, 64) : 0;
     if (ob->have_source) {
         /* a hardlink of any source file, whatever path pairs it */
-        struct src_file *s = src_index_by_inode(&ob->src, f->st.st_dev, f->st.st_ino);
+        struct src_file *s = same_inode(ob, f, own_fs, &treal);
         if (s) {
+            if (f->st.st_nlink < 2)
+                same_file(ob, f, s);
             f->cls = CLS_HARDLINKED;
             f->source = s;
             f->paired = is_candidate(cands, nc, s) ? PAIR_PATH : PAIR_INODE;
             if (f->paired == PAIR_INODE && nc > 0)
                 f->note = "a hardlink of another source file";
             f->bytes_shared = f->bytes;
+            extents_free(&tex);
             check_bytes(ob, f, cands, nc, f->paired == PAIR_PATH);
             return;
         }
     }
-    int fd = open(f->abs, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        f->cls = CLS_UNKNOWN;
-        f->note = "cannot be opened";
-        return;
-    }
-    struct extents tex = {0};
-    const struct fsident *tid;
-    int terr = extents_of(ob, f->abs, fd, f->st.st_dev, &tex, &tid);
-    close(fd);
     struct verdict best = {.cls = CLS_COUNT};
     if (ob->have_source) {
         enum pair_kind how = PAIR_PATH;
@@ -305,7 +451,9 @@ void classify(struct obs *ob, struct obs_file *f)
             }
         }
         for (size_t k = 0; k < nj; k++) {
-            struct verdict v = judge(ob, f, judged[k], &tex, terr, tid);
+            struct verdict v = judge(ob, f, judged[k], &tex, terr, tid, &treal);
+            if (v.same_file)
+                same_file(ob, f, judged[k]);
             if (best.cls == CLS_COUNT || strength(&v) > strength(&best)) {
                 best = v;
                 f->source = judged[k];
@@ -314,7 +462,7 @@ void classify(struct obs *ob, struct obs_file *f)
         }
     }
     if (best.cls == CLS_COUNT)
-        best = judge(ob, f, NULL, &tex, terr, tid);
+        best = judge(ob, f, NULL, &tex, terr, tid, &treal);
     extents_free(&tex);
     f->cls = best.cls;
     f->bytes_shared = best.shared;
@@ -356,6 +504,13 @@ int walk_target(struct obs *ob)
             fts_close(fts);
             return -1;
         }
+        /* a directory of the source itself: the target is a view of the
+         * cache (a bind mount), not an install of it. Not on FUSE: labfs
+         * shows its backing inode numbers, which repeat across subvolumes
+         * (its views are told by the backing files instead) */
+        if (e->fts_info == FTS_D && ob->have_source && !ob->view_dir && strcmp(ob->target_fs, "fuse") != 0 &&
+            src_index_has_dir(&ob->src, e->fts_statp->st_dev, e->fts_statp->st_ino))
+            ob->view_dir = xstrdup(e->fts_path);
         /* files, symlinks and what is neither (FIFOs, sockets, devices: listed, never opened) */
         if (e->fts_info != FTS_F && e->fts_info != FTS_SL && e->fts_info != FTS_SLNONE && e->fts_info != FTS_DEFAULT)
             continue;

@@ -33,12 +33,12 @@ static void add_loss(struct obs *ob, enum finding_kind kind, const struct promis
 {
     /* a file corrupt against its source is already one finding: say it once,
      * naming the wheel */
-    for (size_t i = 0; kind == FIND_CORRUPT && i < ob->nfindings; i++)
-        if (ob->findings[i].kind == kind && !ob->findings[i].wheel && strcmp(ob->findings[i].path, p->path) == 0) {
-            ob->findings[i].wheel = p->wheel;
-            free(detail);
-            return;
-        }
+    struct finding *x = kind == FIND_CORRUPT ? find_unnamed_finding(ob, kind, p->path) : NULL;
+    if (x) {
+        x->wheel = p->wheel;
+        free(detail);
+        return;
+    }
     add_finding(ob, kind, p->path, p->wheel, detail)->bytes = p->size;
 }
 
@@ -126,6 +126,13 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
     else if (!match && any_hash)
         add_loss(ob, FIND_CORRUPT, &g[0],
                  xasprintf("%s differs from RECORD%s", g[0].algo, n > 1 ? " of every wheel that writes it" : ""));
+    struct finding *x = match && match->hash ? find_unnamed_finding(ob, FIND_CORRUPT, g[0].path) : NULL;
+    if (x) { /* the file is what its wheel says: the cache's copy is what differs */
+        retype_finding(ob, x, FIND_CACHE_CORRUPT,
+                       xasprintf("matches RECORD; the cache's file differs from it (%s)", x->detail ? x->detail : ""));
+        x->bytes = 0;
+        x->wheel = g[0].wheel;
+    }
     if (match && n > 1) {
         bool differ = false;
         for (size_t k = 0; k < n; k++)

@@ -14,6 +14,7 @@ static const char *const names[FIND_COUNT] = {
     [FIND_INSTALLER_ADDED] = "installer-added",
     [FIND_CASE_COLLISION] = "case-collision",
     [FIND_OVERWRITTEN] = "overwritten",
+    [FIND_CACHE_CORRUPT] = "cache-corrupt",
 };
 
 const char *finding_name(enum finding_kind k) { return names[k]; }
@@ -25,6 +26,23 @@ struct finding *add_finding(struct obs *ob, enum finding_kind kind, const char *
     ob->findings[ob->nfindings] = (struct finding){kind, xstrdup(path), detail, wheel, 0};
     ob->nkind[kind]++;
     return &ob->findings[ob->nfindings++];
+}
+
+struct finding *find_unnamed_finding(struct obs *ob, enum finding_kind kind, const char *path)
+{
+    for (size_t i = 0; i < ob->nfindings; i++)
+        if (ob->findings[i].kind == kind && !ob->findings[i].wheel && strcmp(ob->findings[i].path, path) == 0)
+            return &ob->findings[i];
+    return NULL;
+}
+
+void retype_finding(struct obs *ob, struct finding *x, enum finding_kind kind, char *detail)
+{
+    ob->nkind[x->kind]--;
+    ob->nkind[kind]++;
+    x->kind = kind;
+    free(x->detail);
+    x->detail = detail;
 }
 
 bool findings_incomplete(const struct obs *ob)

@@ -52,6 +52,7 @@ enum finding_kind {
     FIND_INSTALLER_ADDED, /* extra, but what installers add on purpose */
     FIND_CASE_COLLISION,  /* names that differ only by case or normalization */
     FIND_OVERWRITTEN,     /* written by several packages: which one won */
+    FIND_CACHE_CORRUPT,   /* the file matches its package, its cache file does not */
     FIND_COUNT
 };
 
@@ -86,6 +87,11 @@ struct obs {
     int record_files;
     char target_fs[24], source_fs[24];
     json_t *isolation;
+    /* an installed file that is a source file itself (nlink 1): the target
+     * is the cache seen through a bind mount or FUSE */
+    const struct obs_file *view_of_source;
+    const struct src_file *view_source;
+    char *view_dir; /* a target directory that is a source directory */
 };
 
 /* classify.c */
@@ -103,6 +109,10 @@ const char *finding_name(enum finding_kind k);
 /* records a finding; detail is taken over (may be NULL) */
 struct finding *add_finding(struct obs *ob, enum finding_kind kind, const char *path, const char *wheel,
                             char *detail);
+/* The finding of this kind for path that no wheel has named yet, or NULL. */
+struct finding *find_unnamed_finding(struct obs *ob, enum finding_kind kind, const char *path);
+/* Changes a finding's kind (the counts follow); detail is taken over. */
+void retype_finding(struct obs *ob, struct finding *x, enum finding_kind kind, char *detail);
 /* missing + corrupt + mode: the tree is incomplete */
 bool findings_incomplete(const struct obs *ob);
 

@@ -169,6 +169,12 @@ int observe_run(const struct observe_opts *o)
         status = LAB_EXIT_FAIL;
         goto out;
     }
+    if (ob.view_dir) {
+        lab_error("--target %s shows the source's own directories (%s is a directory of the source): the "
+                  "cache seen through a bind mount, not an install of it", o->target, ob.view_dir);
+        status = LAB_EXIT_USAGE;
+        goto out;
+    }
     for (size_t i = 0; i < ob.n; i++) {
         struct obs_file *f = &ob.files[i];
         classify(&ob, f);
@@ -180,6 +186,13 @@ int observe_run(const struct observe_opts *o)
             ob.bytes_own += f->bytes - f->bytes_shared;
         if (o->trace_argv)
             f->trace = trace_lookup(&tmap, f->abs);
+    }
+    if (ob.view_of_source) {
+        lab_error("--target %s shows the source's own files (%s is %s, link count 1): the cache seen "
+                  "through a bind mount or a FUSE view, not an install of it",
+                  o->target, ob.view_of_source->abs, ob.view_source->abs);
+        status = LAB_EXIT_USAGE;
+        goto out;
     }
     if (o->nwheels > 0 && check_completeness(&ob) != 0) {
         status = LAB_EXIT_FAIL;
@@ -242,6 +255,7 @@ out:
     src_index_free(&ob.src);
     trace_free(&tmap);
     free(ob.target_abs);
+    free(ob.view_dir);
     return status;
 }
 

@@ -46,6 +46,8 @@ static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
                             json_integer((json_int_t)ob->nkind[FIND_CASE_COLLISION]));
         json_object_set_new(json_object_get(s, "completeness"), "overwritten",
                             json_integer((json_int_t)ob->nkind[FIND_OVERWRITTEN]));
+        json_object_set_new(json_object_get(s, "completeness"), "cache_corrupt",
+                            json_integer((json_int_t)ob->nkind[FIND_CACHE_CORRUPT]));
         long long lost = 0;
         for (size_t i = 0; i < ob->nfindings; i++)
             lost += ob->findings[i].bytes;
@@ -88,7 +90,7 @@ int write_json(const struct obs *ob, size_t deviations, bool pass)
     }
     json_t *doc = json_pack("{s:i,s:s,s:s,s:o,s:s,s:o}", "schema", OBSERVE_SCHEMA, "tool", "linklab observe",
                             "target", ob->target_abs, "source",
-                            ob->o->source ? json_string(ob->o->source) : json_null(), "target_fs",
+                            ob->have_source ? json_string(ob->src.root) : json_null(), "target_fs",
                             ob->target_fs, "source_fs",
                             ob->source_fs[0] ? json_string(ob->source_fs) : json_null());
     json_object_set_new(doc, "summary", summary_json(ob, deviations, pass));
@@ -168,14 +170,14 @@ void print_report(const struct obs *ob)
         unpaired += ob->have_source && !ob->files[i].own && !ob->files[i].source;
     if (unpaired)
         printf("  unpaired: %zu files no source file pairs with (by path, inode or content)\n", unpaired);
-    if (ob->o->trace_argv)
+    if (ob->o->trace_argv && ob->n > 0)
         print_trace_summary(ob);
     if (ob->o->nwheels > 0)
         printf("  complete: %d RECORD files; missing %zu, corrupt %zu, mode %zu, extra %zu, "
-               "installer-added %zu, case-collision %zu, overwritten %zu\n", ob->record_files,
-               ob->nkind[FIND_MISSING], ob->nkind[FIND_CORRUPT], ob->nkind[FIND_MODE],
-               ob->nkind[FIND_EXTRA], ob->nkind[FIND_INSTALLER_ADDED],
-               ob->nkind[FIND_CASE_COLLISION], ob->nkind[FIND_OVERWRITTEN]);
+               "installer-added %zu, case-collision %zu, overwritten %zu, cache-corrupt %zu\n",
+               ob->record_files, ob->nkind[FIND_MISSING], ob->nkind[FIND_CORRUPT], ob->nkind[FIND_MODE],
+               ob->nkind[FIND_EXTRA], ob->nkind[FIND_INSTALLER_ADDED], ob->nkind[FIND_CASE_COLLISION],
+               ob->nkind[FIND_OVERWRITTEN], ob->nkind[FIND_CACHE_CORRUPT]);
     for (size_t i = 0; i < ob->nfindings; i++)
         if (ob->findings[i].kind != FIND_INSTALLER_ADDED)
             printf("  %s: %s%s%s\n", finding_name(ob->findings[i].kind), ob->findings[i].path,

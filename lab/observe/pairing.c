@@ -48,7 +48,7 @@ int src_index_build(char *root, struct src_index *ix, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", root, strerror(errno));
         return -1;
     }
-    size_t cap = 0, kcap = 0, rootlen = strlen(root);
+    size_t cap = 0, kcap = 0, dcap = 0, rootlen = strlen(root);
     while (root[rootlen - 1] == '/' && rootlen > 1)
         rootlen--;
     FTSENT *e;
@@ -57,6 +57,11 @@ int src_index_build(char *root, struct src_index *ix, char *err, size_t errlen)
             snprintf(err, errlen, "%s: %s", e->fts_path, strerror(e->fts_errno));
             fts_close(fts);
             return -1;
+        }
+        if (e->fts_info == FTS_D) {
+            if (ix->ndirs == dcap)
+                ix->dirs = xrealloc(ix->dirs, (dcap = dcap ? dcap * 2 : 64) * sizeof *ix->dirs);
+            ix->dirs[ix->ndirs++] = (struct src_inode){e->fts_statp->st_dev, e->fts_statp->st_ino, 0};
         }
         if (e->fts_info != FTS_F)
             continue;
@@ -89,6 +94,7 @@ int src_index_build(char *root, struct src_index *ix, char *err, size_t errlen)
     for (size_t i = 0; i < ix->n; i++)
         ix->by_inode[i] = (struct src_inode){ix->files[i].dev, ix->files[i].ino, i};
     sort_items(ix->by_inode, ix->n, sizeof *ix->by_inode, cmp_inode);
+    sort_items(ix->dirs, ix->ndirs, sizeof *ix->dirs, cmp_inode);
     return 0;
 }
 
@@ -102,6 +108,7 @@ void src_index_free(struct src_index *ix)
     free(ix->keys);
     free(ix->by_size);
     free(ix->by_inode);
+    free(ix->dirs);
     free(ix->root);
     memset(ix, 0, sizeof *ix);
 }
@@ -154,6 +161,12 @@ struct src_file *src_index_by_inode(const struct src_index *ix, dev_t dev, ino_t
     if (lo < ix->n && ix->by_inode[lo].dev == dev && ix->by_inode[lo].ino == ino)
         return &ix->files[ix->by_inode[lo].file];
     return NULL;
+}
+
+bool src_index_has_dir(const struct src_index *ix, dev_t dev, ino_t ino)
+{
+    struct src_inode key = {dev, ino, 0};
+    return ix->ndirs && bsearch(&key, ix->dirs, ix->ndirs, sizeof *ix->dirs, cmp_inode);
 }
 
 const char *src_file_hash(struct src_file *f)

@@ -36,6 +36,8 @@ struct src_index {
         ino_t ino;
         size_t file;
     } *by_inode; /* sorted by (dev, ino) */
+    struct src_inode *dirs; /* the source's directories, sorted by (dev, ino); file unused */
+    size_t ndirs;
 };
 
 /* Walks the source tree under root (a resolved path, taken over). 0, or -1 with err. */
@@ -48,6 +50,8 @@ size_t src_index_by_path(const struct src_index *ix, const char *rel, size_t *fi
 size_t src_index_by_size(const struct src_index *ix, long long size, size_t *first);
 /* The source file with this device and inode, or NULL. */
 struct src_file *src_index_by_inode(const struct src_index *ix, dev_t dev, ino_t ino);
+/* Whether a directory with this device and inode is one of the source's. */
+bool src_index_has_dir(const struct src_index *ix, dev_t dev, ino_t ino);
 /* The file's sha256 (computed once); NULL when it cannot be read. */
 const char *src_file_hash(struct src_file *f);
 

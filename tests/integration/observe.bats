@@ -33,6 +33,11 @@ d = json.load(open(sys.argv[1]))
 print(" ".join(f"{k}={v}" for k, v in d["summary"]["classes"].items() if v))' "$1"
 }
 
+# ojson FILE EXPR: EXPR (python, over the document d) of an observe JSON.
+ojson() {
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
 # pairing FILE: the set of paired_by values.
 pairing() {
     python3 -c '
@@ -464,4 +469,90 @@ EOF
     [ "$status" -eq 1 ]
     [ "${#lines[@]}" -eq 1 ]
     [[ "$output" == *"--json "*"o.json: No such file or directory"* ]]
+}
+
+@test "the cache seen through a bind mount or labfs is refused, not passed as an install (both ways); a directory link to the wrong source directory is corrupt" {
+    src=$(cache_entry "$BTRFS/cache" pip)
+    mkdir -p "$BATS_TEST_TMPDIR/view"
+    mount --bind "$src" "$BATS_TEST_TMPDIR/view"
+    run "$LINKLAB" observe --target "$BATS_TEST_TMPDIR/view" --source "$src" --expect hardlink
+    umount "$BATS_TEST_TMPDIR/view"
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"shows the source's own directories"*"a bind mount"* ]]
+    if lab_have fuse; then
+        rm -rf "$BTRFS/lfs-back"
+        mkdir -p "$BTRFS/lfs-back"
+        cp -a --reflink=never "$src" "$BTRFS/lfs-back/cache"
+        lfs=$(lab_labfs_mount lfsview "$BTRFS/lfs-back")
+        run "$LINKLAB" observe --target "$lfs/cache" --source "$BTRFS/lfs-back/cache" --expect clone
+        echo "$output"
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"shows the source's own files"* ]]
+        run "$LINKLAB" observe --target "$BTRFS/lfs-back/cache" --source "$lfs/cache" --expect clone
+        echo "$output"
+        [ "$status" -eq 2 ]
+        # labfs over two subvolumes: the same inode numbers, other files: copies, never hardlinks
+        btrfs subvolume create "$BTRFS/lfs-back/sa" >/dev/null
+        btrfs subvolume create "$BTRFS/lfs-back/sb" >/dev/null
+        printf 'one\n' >"$BTRFS/lfs-back/sa/f"
+        printf 'one\n' >"$BTRFS/lfs-back/sb/f"
+        [ "$(stat -c %i "$lfs/sa/f")" = "$(stat -c %i "$lfs/sb/f")" ]
+        run "$LINKLAB" observe --target "$lfs/sb" --source "$lfs/sa" --json "$BATS_TEST_TMPDIR/o.json"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(ojson "$BATS_TEST_TMPDIR/o.json" 'd["files"][0]["class"]')" != hardlinked ]
+    fi
+    # links to package directories: the right one passes, another package's is corrupt
+    rm -rf "$BTRFS/dirlinks"
+    mkdir -p "$BTRFS/dirlinks"
+    ln -s "$src/pip" "$BTRFS/dirlinks/pip"
+    run "$LINKLAB" observe --target "$BTRFS/dirlinks" --source "$BTRFS/cache" --expect symlink
+    echo "$output"
+    [ "$status" -eq 0 ]
+    rm "$BTRFS/dirlinks/pip"
+    ln -s "$(cache_entry "$BTRFS/cache" setuptools)/setuptools" "$BTRFS/dirlinks/pip"
+    run "$LINKLAB" observe --target "$BTRFS/dirlinks" --source "$BTRFS/cache" --expect symlink
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"corrupt: pip: a link to the source's directory "*"setuptools, which is not this path's"* ]]
+}
+
+@test "XFS: a clone of a source with preallocated (unwritten) extents is cloned; a clone at shifted offsets is partial, not shared-elsewhere" {
+    rm -rf "$XFS/unw"
+    mkdir -p "$XFS/unw/src" "$XFS/unw/tgt"
+    fallocate -l 1M "$XFS/unw/src/a"
+    head -c 4096 /dev/urandom | dd of="$XFS/unw/src/a" bs=4096 seek=10 conv=notrunc status=none
+    cp --reflink=always "$XFS/unw/src/a" "$XFS/unw/tgt/a"
+    head -c 524288 /dev/urandom >"$XFS/unw/src/b"
+    xfs_io -f -c "reflink $XFS/unw/src/b 0 262144 262144" -c "reflink $XFS/unw/src/b 262144 0 262144" "$XFS/unw/tgt/b" >/dev/null
+    run "$LINKLAB" observe --target "$XFS/unw/tgt" --source "$XFS/unw/src" --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$(ojson "$BATS_TEST_TMPDIR/o.json" '{f["path"]: f["class"] for f in d["files"]}["a"]')" = cloned ]
+    [ "$(ojson "$BATS_TEST_TMPDIR/o.json" '{f["path"]: f["class"] for f in d["files"]}["b"]')" = partial ]
+    [[ "$output" == *"corrupt: b: other bytes than its source"* ]]
+}
+
+@test "with --wheel: a FIFO at a promised path does not hang; a cache file that differs from RECORD is cache-corrupt, not the target's fault" {
+    rm -rf "$BTRFS/cc" "$BTRFS/cc-cache"
+    W=("$WHEELS"/*.whl)
+    "$LINKLAB" install --quiet --mode copy --cache "$BTRFS/cc-cache" --target "$BTRFS/cc" "${W[0]}"
+    victim=$(cd "$BTRFS/cc" && find . -name '*.py' -size +1k | head -n 1)
+    victim=${victim#./}
+    entry=$(find "$BTRFS/cc-cache" -path "*/$victim" | head -n 1)
+    [ -n "$entry" ]
+    printf 'X' | dd of="$entry" bs=1 seek=10 conv=notrunc status=none
+    run "$LINKLAB" observe --target "$BTRFS/cc" --source "$BTRFS/cc-cache" --wheel "${W[0]}" --expect copy \
+        --json "$BATS_TEST_TMPDIR/o.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"cache-corrupt: $victim: matches RECORD; the cache's file differs"* ]]
+    [ "$(ojson "$BATS_TEST_TMPDIR/o.json" 'd["summary"]["completeness"]["corrupt"]')" = 0 ]
+    [ "$(ojson "$BATS_TEST_TMPDIR/o.json" 'd["summary"]["completeness"]["bytes_lost"]')" = 0 ]
+    rm "$BTRFS/cc/$victim"
+    mkfifo "$BTRFS/cc/$victim"
+    run timeout 30 "$LINKLAB" observe --target "$BTRFS/cc" --source "$BTRFS/cc-cache" --wheel "${W[0]}" --expect copy
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not copied: $victim (unknown, not a regular file"* ]]
 }
