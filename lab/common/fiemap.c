@@ -110,6 +110,12 @@ static const struct extent *covering(const struct extents *e, size_t *i, uint64_
     return x->flags & FIEMAP_EXTENT_UNWRITTEN ? NULL : x;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 struct prange {
     uint64_t start, end;
 };
@@ -161,6 +167,18 @@ uint64_t extents_physical_overlap(const struct extents *t, const struct extents 
     }
     free(a);
     free(b);
+    /* compressed extents: shared when the same extent (its start) is in both */
+    size_t ne = 0;
+    uint64_t *starts = xmalloc((s->n ? s->n : 1) * sizeof *starts);
+    for (size_t i = 0; i < s->n; i++)
+        if (encoded(&s->v[i]) && has_address(&s->v[i]))
+            starts[ne++] = s->v[i].physical;
+    sort_items(starts, ne, sizeof *starts, cmp_u64);
+    for (size_t i = 0; ne && i < t->n; i++)
+        if (encoded(&t->v[i]) && has_address(&t->v[i]) &&
+            bsearch(&t->v[i].physical, starts, ne, sizeof *starts, cmp_u64))
+            overlap += t->v[i].length;
+    free(starts);
     return overlap;
 }
 

@@ -34,9 +34,10 @@ void extents_free(struct extents *e);
  * must confirm it. */
 void extents_compare(const struct extents *t, const struct extents *s, uint64_t size, uint64_t *shared,
                      uint64_t *same, bool *encoded_match);
-/* Bytes of t's plain (not compressed) data whose physical ranges, merged,
- * lie in s's, at whatever logical offsets: a clone shifted within the
- * file. Both lists from one filesystem. */
+/* Bytes of t's data stored where s stores data, at whatever logical
+ * offsets (a clone shifted within the file): plain extents by their
+ * merged physical ranges, compressed ones as the same extent. Both lists
+ * from one filesystem. */
 uint64_t extents_physical_overlap(const struct extents *t, const struct extents *s);
 /* Bytes of data with a physical address. */
 uint64_t extents_bytes(const struct extents *e);
