@@ -64,7 +64,7 @@ static void help(void)
            "                    the file and its source related the same way, write to\n"
            "                    the installed copy and check the source; hardlinks and\n"
            "                    symlinks report \"edits reach the cache\". The real tree\n"
-           "                    and cache are not written.\n"
+           "                    and cache files are not written (scratch files beside them are).\n"
            "  --trace -- CMD    run CMD (an installer) under strace first, then attribute\n"
            "                    each file to the call that produced its data: FICLONE,\n"
            "                    FICLONERANGE, copy_file_range, sendfile, write, link,\n"
