@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -629,9 +630,33 @@ int trace_parse(const char *prefix, struct trace_map *map, char *err, size_t err
 
 /* ---------------------------------------------------------------- run */
 
+/* Whether cmd can be run: a path that is executable, or a name found so in
+ * PATH (as execvp would find it). */
+static bool runnable(const char *cmd)
+{
+    if (strchr(cmd, '/'))
+        return access(cmd, X_OK) == 0;
+    const char *path = getenv("PATH");
+    char *dirs = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+    bool found = false;
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char *full = xasprintf("%s/%s", *d ? d : ".", cmd);
+        struct stat st;
+        found = stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0;
+        free(full);
+    }
+    free(dirs);
+    return found;
+}
+
 int trace_run(char **argv, struct trace_map *map, int *status, char *err, size_t errlen)
 {
     memset(map, 0, sizeof *map);
+    if (!runnable(argv[0])) {
+        snprintf(err, errlen, "--trace: %s: %s", argv[0],
+                 strchr(argv[0], '/') ? strerror(errno) : "command not found (not in PATH)");
+        return -1;
+    }
     const char *tmp = getenv("TMPDIR");
     char *dir = xasprintf("%s/linklab-trace.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
