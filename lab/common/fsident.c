@@ -1,9 +1,12 @@
 #include "common/fsident.h"
 
+#include "common/util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -48,6 +51,67 @@ static bool superblock_of(int fd, unsigned *major, unsigned *minor)
     }
     fclose(f);
     return found;
+}
+
+/* Decodes mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+            r += 3;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+char **overlay_lower_dirs(int fd, size_t *n, char **mountpoint)
+{
+    *n = 0;
+    *mountpoint = NULL;
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0 || !(sx.stx_mask & STATX_MNT_ID))
+        return NULL;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return NULL;
+    char *line = NULL, **dirs = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        unsigned long long id;
+        char *dash = strstr(line, " - ");
+        if (sscanf(line, "%llu", &id) != 1 || id != sx.stx_mnt_id || !dash)
+            continue;
+        char mp[4096];
+        if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", mp) == 1) {
+            *mountpoint = xstrdup(mp);
+            unescape(*mountpoint);
+        }
+        /* " - overlay SOURCE SUPEROPTS" */
+        char *save = NULL, *type = strtok_r(dash + 3, " \n", &save);
+        char *source = type ? strtok_r(NULL, " \n", &save) : NULL;
+        char *opts = source ? strtok_r(NULL, " \n", &save) : NULL;
+        for (char *o2 = NULL, *opt = opts ? strtok_r(opts, ",", &o2) : NULL; opt; opt = strtok_r(NULL, ",", &o2)) {
+            const char *v = strncmp(opt, "lowerdir=", 9) == 0    ? opt + 9
+                            : strncmp(opt, "lowerdir+=", 10) == 0 ? opt + 10
+                            : strncmp(opt, "datadir+=", 9) == 0   ? opt + 9
+                                                                  : NULL;
+            char *copy = v ? xstrdup(v) : NULL;
+            for (char *o3 = NULL, *d = copy ? strtok_r(copy, ":", &o3) : NULL; d; d = strtok_r(NULL, ":", &o3)) {
+                dirs = xrealloc(dirs, (*n + 1) * sizeof *dirs);
+                dirs[*n] = xstrdup(d);
+                unescape(dirs[(*n)++]);
+            }
+            free(copy);
+        }
+        break;
+    }
+    free(line);
+    fclose(f);
+    return dirs;
 }
 
 int fsident_of(int fd, struct fsident *out)

@@ -8,6 +8,7 @@
 #define LAB_FSIDENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct fsident {
     char id[80];
@@ -22,5 +23,9 @@ struct fsident {
 /* 0 or an errno value. */
 int fsident_of(int fd, struct fsident *out);
 const char *fs_type_name(long f_type);
+/* The lower (and data) layers of the overlay mount fd is on, as its
+ * mountinfo options name them; malloc'd, *n of them (NULL, 0: none, or not
+ * an overlay), and *mountpoint where it is mounted (malloc'd, or NULL). */
+char **overlay_lower_dirs(int fd, size_t *n, char **mountpoint);
 
 #endif

@@ -38,6 +38,14 @@ bool format_installer_rewrites(const char *rel)
     return false;
 }
 
+bool format_rewrite_keeps(const char *rel, const char *installed, const char *cached)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (formats[i]->installer_rewrites && formats[i]->installer_rewrites(rel))
+            return formats[i]->rewrite_keeps(installed, cached);
+    return false;
+}
+
 int package_scan(const char *path, struct package *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);

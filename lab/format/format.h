@@ -56,9 +56,12 @@ struct format {
     /* Files an installer adds to the package's directories on purpose,
      * which the observer counts apart from unexpected extra files. */
     bool (*installer_added)(const char *rel);
-    /* Files an installer rewrites on purpose (a wheel's RECORD): the
-     * observer does not hold their bytes against the cache's. */
+    /* Files an installer rewrites on purpose (a wheel's RECORD, to which
+     * it adds its own rows): whether rel is one, and whether the installed
+     * file is such a rewrite of the cached one (it keeps what the cached
+     * one says), not damage. */
     bool (*installer_rewrites)(const char *rel);
+    bool (*rewrite_keeps)(const char *installed, const char *cached);
     void (*release)(struct package *p);
 };
 
@@ -69,6 +72,9 @@ const struct format *format_for(const char *path);
 bool format_installer_added(const char *rel);
 /* Whether any format counts rel as rewritten by installers. */
 bool format_installer_rewrites(const char *rel);
+/* Whether installed is an installer's rewrite of cached (both named rel)
+ * that keeps everything cached says. */
+bool format_rewrite_keeps(const char *rel, const char *installed, const char *cached);
 
 /* format_for(path)->scan, and its release */
 int package_scan(const char *path, struct package *p, char *err, size_t errlen);

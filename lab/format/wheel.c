@@ -613,6 +613,34 @@ static bool fmt_installer_rewrites(const char *rel)
     return base && strcmp(base, "/RECORD") == 0 && base - rel > 10 && strncmp(base - 10, ".dist-info", 10) == 0;
 }
 
+static bool read_record(const char *path, struct record *r)
+{
+    size_t len;
+    char *text = read_file(path, 64u << 20, &len), err[256];
+    bool ok = text && record_parse(text, len, r, err, sizeof err) == 0;
+    free(text);
+    return ok;
+}
+
+/* pip and uv add rows (INSTALLER, bytecode, scripts) and keep the wheel's;
+ * the rows of a .data directory they move elsewhere may go */
+static bool fmt_rewrite_keeps(const char *installed, const char *cached)
+{
+    struct record ri = {0}, rc = {0};
+    bool keeps = read_record(installed, &ri) && read_record(cached, &rc);
+    for (size_t i = 0; keeps && i < rc.n; i++) {
+        const struct record_row *c = &rc.rows[i], *r;
+        const char *slash = strchr(c->path, '/');
+        if (!c->hash || (slash && slash - c->path > 5 && strncmp(slash - 5, ".data", 5) == 0))
+            continue;
+        r = record_find(&ri, c->path);
+        keeps = r && r->hash && r->algo && c->algo && strcmp(r->algo, c->algo) == 0 && strcmp(r->hash, c->hash) == 0;
+    }
+    record_free(&ri);
+    record_free(&rc);
+    return keeps;
+}
+
 static void fmt_release(struct package *p)
 {
     struct wheel_pkg *wp = p->own;
@@ -633,5 +661,6 @@ const struct format format_wheel = {
     .promise = fmt_promise,
     .installer_added = fmt_installer_added,
     .installer_rewrites = fmt_installer_rewrites,
+    .rewrite_keeps = fmt_rewrite_keeps,
     .release = fmt_release,
 };

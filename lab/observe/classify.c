@@ -148,6 +148,18 @@ static int strength(const struct verdict *v)
     }
 }
 
+/* Whether source file s, on labfs, is backed by the installed file's real
+ * inode (treal): then they are one file (or hardlinks of one). */
+static bool source_is_target(struct obs *ob, const struct src_file *s, const struct stat *treal)
+{
+    struct stat sst, sreal;
+    const struct fsident *sid = lstat(s->abs, &sst) == 0 ? fs_of_path(ob, s->abs, sst.st_dev) : NULL;
+    if (!sid || !sid->fuse)
+        return false;
+    real_inode(sid, s->abs, &sst, &sreal);
+    return sreal.st_dev == treal->st_dev && sreal.st_ino == treal->st_ino;
+}
+
 /* The file's data against one source candidate (or none). tex is the
  * target's FIEMAP (terr its error), tid its filesystem. Hardlinks are
  * settled before, by inode against every source file. */
@@ -156,6 +168,14 @@ static struct verdict judge(struct obs *ob, const struct obs_file *f, const stru
                             const struct stat *treal)
 {
     struct verdict v = {.cls = CLS_COPIED};
+    if (s && source_is_target(ob, s, treal)) {
+        /* the source's own backing file, seen through labfs */
+        v.cls = CLS_HARDLINKED;
+        v.same_file = f->st.st_nlink < 2;
+        v.shared = (uint64_t)f->st.st_size;
+        v.whole = true;
+        return v;
+    }
     if (f->st.st_size == 0) {
         v.cls = CLS_EMPTY;
         v.whole = s && s->size == 0;
@@ -180,19 +200,7 @@ static struct verdict judge(struct obs *ob, const struct obs_file *f, const stru
         if (sfd >= 0 && fstat(sfd, &sst) == 0 && S_ISREG(sst.st_mode)) {
             struct extents sex;
             const struct fsident *sid;
-            int serr = extents_of(ob, s->abs, sfd, &sst, &sex, &sid, &sreal);
-            if (sreal.st_dev == treal->st_dev && sreal.st_ino == treal->st_ino) {
-                /* the source's own backing file, seen through labfs */
-                v.cls = CLS_HARDLINKED;
-                v.same_file = f->st.st_nlink < 2;
-                v.shared = (uint64_t)f->st.st_size;
-                v.whole = true;
-                if (!serr)
-                    extents_free(&sex);
-                close(sfd);
-                return v;
-            }
-            if (serr == 0) {
+            if (extents_of(ob, s->abs, sfd, &sst, &sex, &sid, &sreal) == 0) {
                 uint64_t same = 0;
                 bool encoded = false;
                 if (tid->layered || sid->layered)
@@ -235,13 +243,18 @@ static struct verdict judge(struct obs *ob, const struct obs_file *f, const stru
     return v;
 }
 
-/* The source files the installed file answers to by its relative path. */
-static size_t path_candidates(struct obs *ob, const struct obs_file *f, struct src_file **cands, size_t max)
+/* The source files the installed file answers to by its relative path
+ * (malloc'd, *n of them; NULL for none). */
+static struct src_file **path_candidates(struct obs *ob, const struct obs_file *f, size_t *n)
 {
-    size_t first, n = src_index_by_path(&ob->src, f->rel, &first), nc = 0;
-    for (size_t k = 0; k < n && nc < max; k++)
-        cands[nc++] = &ob->src.files[ob->src.keys[first + k].file];
-    return nc;
+    size_t first;
+    *n = ob->have_source ? src_index_by_path(&ob->src, f->rel, &first) : 0;
+    if (*n == 0)
+        return NULL;
+    struct src_file **cands = xmalloc(*n * sizeof *cands);
+    for (size_t k = 0; k < *n; k++)
+        cands[k] = &ob->src.files[ob->src.keys[first + k].file];
+    return cands;
 }
 
 static bool is_candidate(struct src_file *const *cands, size_t nc, const struct src_file *s)
@@ -264,14 +277,17 @@ static int same_bytes(const char *path, const struct stat *st, const struct src_
 }
 
 /* A paired file must hold its source's bytes (one of them, when several
- * packages give the path): else it is corrupt, whatever its class. */
+ * packages give the path), or be an installer's rewrite of them that keeps
+ * what they say (a wheel's RECORD): else it is corrupt, whatever its
+ * class. */
 static void check_bytes(struct obs *ob, struct obs_file *f, struct src_file *const *cands, size_t nc, bool proven)
 {
-    if (nc == 0 || proven || f->cls == CLS_DANGLING || format_installer_rewrites(f->rel))
+    if (nc == 0 || proven || f->cls == CLS_DANGLING)
         return;
     struct stat st;
     if (stat(f->abs, &st) != 0 || !S_ISREG(st.st_mode))
         return;
+    bool rewritable = format_installer_rewrites(f->rel);
     int unreadable = 0;
     for (size_t k = 0; k < nc; k++) {
         int rc = same_bytes(f->abs, &st, cands[k]);
@@ -279,9 +295,14 @@ static void check_bytes(struct obs *ob, struct obs_file *f, struct src_file *con
             return;
         if (rc < 0)
             unreadable = errno ? errno : EIO;
+        else if (rewritable && format_rewrite_keeps(f->rel, f->abs, cands[k]->abs)) {
+            f->rewritten = true;
+            return;
+        }
     }
     char *detail = unreadable ? xasprintf("cannot be compared with its source %s: %s", cands[0]->abs,
                                           strerror(unreadable))
+                   : rewritable ? xasprintf("drops or changes rows of its source %s", cands[0]->abs)
                    : st.st_size != cands[0]->size
                        ? xasprintf("%lld bytes, its source %s has %lld", (long long)st.st_size, cands[0]->abs,
                                    cands[0]->size)
@@ -290,20 +311,18 @@ static void check_bytes(struct obs *ob, struct obs_file *f, struct src_file *con
 }
 
 /* Whether the directory a link resolves to (real, under the source root)
- * is the source's directory for the link's path: DIR/REL, DIR/NAME/REL or
- * DIR/wheels/NAME/REL, as files pair (pairing.h). */
+ * is a source directory for the link's path: DIR/REL, or DIR/.../REL under
+ * the directories of any cache layout (DIR/NAME/REL, DIR/wheels/NAME/REL,
+ * DIR/archive-v0/HASH/REL). */
 static bool directory_pairs(const char *root, const char *real, const char *rel)
 {
     size_t n = strlen(root);
     if (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0'))
         return false;
     const char *in = real[n] ? real + n + 1 : real + n;
-    if (strcmp(in, rel) == 0)
-        return true;
-    const char *slash = strchr(in, '/');
-    if (slash && strcmp(slash + 1, rel) == 0)
-        return true;
-    return strncmp(in, "wheels/", 7) == 0 && (slash = strchr(in + 7, '/')) && strcmp(slash + 1, rel) == 0;
+    size_t li = strlen(in), lr = strlen(rel);
+    /* REL itself, or REL under any directories of the cache's layout */
+    return strcmp(in, rel) == 0 || (li > lr && in[li - lr - 1] == '/' && strcmp(in + li - lr, rel) == 0);
 }
 
 /* A link to a directory of the source must reach the directory its own
@@ -331,15 +350,16 @@ static void classify_symlink(struct obs *ob, struct obs_file *f)
         f->note = "no source to compare";
         return;
     }
-    struct src_file *cands[64];
-    size_t nc = path_candidates(ob, f, cands, 64);
+    size_t nc;
+    struct src_file **cands = path_candidates(ob, f, &nc);
     struct src_file *s = src_index_by_inode(&ob->src, st.st_dev, st.st_ino);
     if (s) {
         f->source = s;
         f->paired = is_candidate(cands, nc, s) ? PAIR_PATH : PAIR_INODE;
     } else if (S_ISDIR(st.st_mode) && paths_overlap(f->abs, ob->src.root) == 1) {
         f->note = "a directory of the source";
-        check_directory_link(ob, f);
+        if (!f->own) /* an installer's own layout link may go anywhere in its store */
+            check_directory_link(ob, f);
     } else {
         f->cls = CLS_SYMLINKED_OUTSIDE;
         f->bytes_shared = 0;
@@ -350,6 +370,7 @@ static void classify_symlink(struct obs *ob, struct obs_file *f)
         }
     }
     check_bytes(ob, f, cands, nc, false);
+    free(cands);
 }
 
 /* The file is the source file s itself, not a link of it: seen through a
@@ -413,8 +434,8 @@ void classify(struct obs *ob, struct obs_file *f)
     if (terr) /* no FIEMAP: still, on labfs the backing file is the real inode */
         real_inode(own_fs, f->abs, &f->st, &treal);
     close(fd);
-    struct src_file *cands[64];
-    size_t nc = ob->have_source ? path_candidates(ob, f, cands, 64) : 0;
+    size_t nc;
+    struct src_file **cands = path_candidates(ob, f, &nc);
     if (ob->have_source) {
         /* a hardlink of any source file, whatever path pairs it */
         struct src_file *s = same_inode(ob, f, own_fs, &treal);
@@ -429,21 +450,22 @@ void classify(struct obs *ob, struct obs_file *f)
             f->bytes_shared = f->bytes;
             extents_free(&tex);
             check_bytes(ob, f, cands, nc, f->paired == PAIR_PATH);
+            free(cands);
             return;
         }
     }
     struct verdict best = {.cls = CLS_COUNT};
     if (ob->have_source) {
         enum pair_kind how = PAIR_PATH;
-        struct src_file *judged[64];
+        struct src_file **judged = cands;
         size_t nj = nc;
-        memcpy(judged, cands, nc * sizeof *cands);
         if (nj == 0) {
             /* another installer's cache layout: by content */
             how = PAIR_CONTENT;
             const char *h = file_hash(f);
             size_t first, n = src_index_by_size(&ob->src, f->st.st_size, &first);
-            for (size_t k = 0; h && k < n && nj < 64; k++) {
+            judged = n ? xmalloc(n * sizeof *judged) : NULL;
+            for (size_t k = 0; h && k < n; k++) {
                 struct src_file *s = &ob->src.files[ob->src.by_size[first + k].file];
                 const char *sh = src_file_hash(s);
                 if (sh && strcmp(sh, h) == 0)
@@ -460,6 +482,8 @@ void classify(struct obs *ob, struct obs_file *f)
                 f->paired = how;
             }
         }
+        if (judged != cands)
+            free(judged);
     }
     if (best.cls == CLS_COUNT)
         best = judge(ob, f, NULL, &tex, terr, tid, &treal);
@@ -467,7 +491,9 @@ void classify(struct obs *ob, struct obs_file *f)
     f->cls = best.cls;
     f->bytes_shared = best.shared;
     f->note = best.note;
-    if (f->st.st_nlink > 1 && ob->have_source) {
+    if (best.cls == CLS_HARDLINKED) {
+        /* the source's backing inode, proved through labfs: a hardlink */
+    } else if (f->st.st_nlink > 1 && ob->have_source) {
         /* linked to something no source file is: edits reach it */
         f->cls = CLS_HARDLINKED_ELSEWHERE;
         f->note = "link count > 1, no source file has this inode";
@@ -477,6 +503,7 @@ void classify(struct obs *ob, struct obs_file *f)
         f->note = "link count > 1, no source to compare";
     }
     check_bytes(ob, f, cands, nc, best.whole || f->paired == PAIR_CONTENT);
+    free(cands);
     if (ob->have_source && !f->source && !f->note)
         f->note = "no source file pairs with it";
 }
@@ -486,6 +513,22 @@ void classify(struct obs *ob, struct obs_file *f)
 static int cmp_rel(const void *a, const void *b)
 {
     return strcmp(((const struct obs_file *)a)->rel, ((const struct obs_file *)b)->rel);
+}
+
+/* Whether a target directory is one of the source's. On FUSE by its labfs
+ * backing directory: labfs shows backing inode numbers, which repeat across
+ * btrfs subvolumes. */
+static bool directory_of_source(struct obs *ob, const FTSENT *e)
+{
+    if (strcmp(ob->target_fs, "fuse") != 0)
+        return src_index_has_dir(&ob->src, e->fts_statp->st_dev, e->fts_statp->st_ino);
+    char backing[PATH_MAX];
+    ssize_t n = getxattr(e->fts_path, LABFS_BACKING_XATTR, backing, sizeof backing - 1);
+    struct stat st;
+    if (n <= 0)
+        return false;
+    backing[n] = '\0';
+    return stat(backing, &st) == 0 && S_ISDIR(st.st_mode) && src_index_has_dir(&ob->src, st.st_dev, st.st_ino);
 }
 
 int walk_target(struct obs *ob)
@@ -505,11 +548,8 @@ int walk_target(struct obs *ob)
             return -1;
         }
         /* a directory of the source itself: the target is a view of the
-         * cache (a bind mount), not an install of it. Not on FUSE: labfs
-         * shows its backing inode numbers, which repeat across subvolumes
-         * (its views are told by the backing files instead) */
-        if (e->fts_info == FTS_D && ob->have_source && !ob->view_dir && strcmp(ob->target_fs, "fuse") != 0 &&
-            src_index_has_dir(&ob->src, e->fts_statp->st_dev, e->fts_statp->st_ino))
+         * cache (a bind mount, or labfs over it), not an install of it */
+        if (e->fts_info == FTS_D && ob->have_source && !ob->view_dir && directory_of_source(ob, e))
             ob->view_dir = xstrdup(e->fts_path);
         /* files, symlinks and what is neither (FIFOs, sockets, devices: listed, never opened) */
         if (e->fts_info != FTS_F && e->fts_info != FTS_SL && e->fts_info != FTS_SLNONE && e->fts_info != FTS_DEFAULT)

@@ -93,6 +93,11 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
         free(abs);
         return;
     }
+    if (!S_ISREG(st.st_mode)) { /* a FIFO or device is never opened */
+        add_loss(ob, FIND_CORRUPT, &g[0], xstrdup("not a regular file"));
+        free(abs);
+        return;
+    }
     const struct promise *match = NULL;
     int read_err = 0;
     bool any_hash = false;
@@ -127,11 +132,24 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
         add_loss(ob, FIND_CORRUPT, &g[0],
                  xasprintf("%s differs from RECORD%s", g[0].algo, n > 1 ? " of every wheel that writes it" : ""));
     struct finding *x = match && match->hash ? find_unnamed_finding(ob, FIND_CORRUPT, g[0].path) : NULL;
-    if (x) { /* the file is what its wheel says: the cache's copy is what differs */
-        retype_finding(ob, x, FIND_CACHE_CORRUPT,
-                       xasprintf("matches RECORD; the cache's file differs from it (%s)", x->detail ? x->detail : ""));
-        x->bytes = 0;
-        x->wheel = g[0].wheel;
+    if (x) {
+        /* the file is what a wheel says, its cache file is not the same:
+         * another wheel's version of a shared path (said as overwritten),
+         * or else the cache is what is damaged */
+        char sh[128];
+        bool hashed = f && f->source && digest_file_b64(f->source->abs, "sha256", sh, sizeof sh, NULL) == 0;
+        bool cache_has_a_version = false;
+        for (size_t k = 0; hashed && k < n; k++)
+            cache_has_a_version |= g[k].hash && strcmp(g[k].algo, "sha256") == 0 && strcmp(g[k].hash, sh) == 0;
+        if (cache_has_a_version) {
+            remove_finding(ob, x);
+        } else {
+            retype_finding(ob, x, FIND_CACHE_CORRUPT,
+                           xasprintf("matches %s's RECORD; the cache's file differs from every wheel's (%s)",
+                                     match->wheel, x->detail ? x->detail : ""));
+            x->bytes = 0;
+            x->wheel = match->wheel;
+        }
     }
     if (match && n > 1) {
         bool differ = false;

@@ -1,6 +1,7 @@
 /* findings.c - the observer's findings (internal.h): names and counts. */
 #include "observe/internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -43,6 +44,16 @@ void retype_finding(struct obs *ob, struct finding *x, enum finding_kind kind, c
     x->kind = kind;
     free(x->detail);
     x->detail = detail;
+}
+
+void remove_finding(struct obs *ob, struct finding *x)
+{
+    size_t i = (size_t)(x - ob->findings);
+    ob->nkind[x->kind]--;
+    free(x->path);
+    free(x->detail);
+    memmove(x, x + 1, (ob->nfindings - i - 1) * sizeof *x);
+    ob->nfindings--;
 }
 
 bool findings_incomplete(const struct obs *ob)

@@ -36,7 +36,11 @@ struct obs_file {
      * ranges; all of a hardlink's or a symlink's into the source); the
      * rest of a regular file's are its own */
     uint64_t bytes, bytes_shared;
-    bool own; /* matches --own: the installer's own file, not a deviation */
+    bool own;         /* the installer's own file (--own, or what it adds or
+                         rewrites in a package): listed, not a deviation */
+    bool path_sourced; /* some source file has its relative path */
+    bool rewritten;    /* an installer's rewrite of its source that keeps
+                          what the source says (a wheel's RECORD) */
     const char *note;
     char *hash; /* sha256 b64, when computed */
     const struct trace_entry *trace;
@@ -113,6 +117,7 @@ struct finding *add_finding(struct obs *ob, enum finding_kind kind, const char *
 struct finding *find_unnamed_finding(struct obs *ob, enum finding_kind kind, const char *path);
 /* Changes a finding's kind (the counts follow); detail is taken over. */
 void retype_finding(struct obs *ob, struct finding *x, enum finding_kind kind, char *detail);
+void remove_finding(struct obs *ob, struct finding *x);
 /* missing + corrupt + mode: the tree is incomplete */
 bool findings_incomplete(const struct obs *ob);
 

@@ -72,21 +72,27 @@ static bool glob_matches(const char *glob, const char *rel)
     return false;
 }
 
-/* The installer's own files: what --own names, and what the package
- * formats say installers rewrite (a wheel's RECORD, when it differs from
- * the cache's) or add (INSTALLER, pycache bytecode: only when no source
- * file has its path, since a package may ship bytecode of its own):
- * listed, never deviations. */
-static bool is_own(const struct obs *ob, const struct obs_file *f)
+/* The installer's own files, beside what --own names: what the package
+ * formats say installers rewrite (a wheel's RECORD, when it is such a
+ * rewrite of the cache's, or no source file pairs with it at all) or add
+ * (INSTALLER, pycache bytecode: only when no source file has its path,
+ * since a package may ship bytecode of its own): listed, never
+ * deviations. Nothing is an installer's own without a source. */
+static bool is_own_by_format(const struct obs *ob, const struct obs_file *f)
 {
-    for (int i = 0; i < ob->o->nown; i++)
-        if (glob_matches(ob->o->own[i], f->rel))
-            return true;
-    if (!ob->have_source) /* nothing to tell a rewritten file from the cache's */
+    if (!ob->have_source)
         return false;
     if (format_installer_rewrites(f->rel))
-        return !f->source || (uint64_t)f->source->size != f->bytes || files_equal(f->abs, f->source->abs) != 1;
-    return f->paired != PAIR_PATH && format_installer_added(f->rel);
+        return f->rewritten || (!f->path_sourced && !f->source);
+    return !f->path_sourced && format_installer_added(f->rel);
+}
+
+static bool is_own_by_glob(const struct observe_opts *o, const char *rel)
+{
+    for (int i = 0; i < o->nown; i++)
+        if (glob_matches(o->own[i], rel))
+            return true;
+    return false;
 }
 
 /* The --json file can be written: said before any work, not after it. */
@@ -102,6 +108,37 @@ static bool json_writable(const char *path)
     if (!existed)
         unlink(path);
     return true;
+}
+
+/* Whether the target is an overlay with the source (or what holds it, or
+ * part of it) as a lower layer: its files not copied up are the cache's
+ * own, seen through another path. Says so. */
+static bool overlay_over_source(const struct observe_opts *o, const char *target, const char *src)
+{
+    int fd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    size_t n = 0;
+    char *mnt = NULL;
+    char **lowers = fd >= 0 ? overlay_lower_dirs(fd, &n, &mnt) : NULL;
+    if (fd >= 0)
+        close(fd);
+    /* the target's place within the overlay, in each lower layer */
+    size_t ml = mnt ? strlen(mnt) : 0;
+    const char *rel = mnt && strncmp(target, mnt, ml) == 0 ? target + ml : "";
+    bool over = false;
+    for (size_t i = 0; i < n; i++) {
+        char *below = xasprintf("%s%s%s", lowers[i], *rel && *rel != '/' ? "/" : "", rel);
+        if (!over && paths_overlap(below, src) != 0) {
+            lab_error("--target %s is an overlay whose lower layer %s holds or is within --source %s: "
+                      "its files are the cache's own until copied up, not an install of it",
+                      o->target, below, o->source);
+            over = true;
+        }
+        free(below);
+        free(lowers[i]);
+    }
+    free(lowers);
+    free(mnt);
+    return over;
 }
 
 /* The target and source are resolved and apart: else usage (2) or an error (1). */
@@ -121,6 +158,10 @@ static int resolve_dirs(struct obs *ob)
         lab_error("--target %s and --source %s %s: nothing could be told apart", o->target, o->source,
                   overlap == 1 ? "are one directory, or the target is inside the source"
                                : "overlap (the source is inside the target)");
+        free(src);
+        return LAB_EXIT_USAGE;
+    }
+    if (overlay_over_source(o, ob->target_abs, src)) {
         free(src);
         return LAB_EXIT_USAGE;
     }
@@ -171,14 +212,17 @@ int observe_run(const struct observe_opts *o)
     }
     if (ob.view_dir) {
         lab_error("--target %s shows the source's own directories (%s is a directory of the source): the "
-                  "cache seen through a bind mount, not an install of it", o->target, ob.view_dir);
+                  "cache seen through a bind mount or labfs, not an install of it", o->target, ob.view_dir);
         status = LAB_EXIT_USAGE;
         goto out;
     }
     for (size_t i = 0; i < ob.n; i++) {
         struct obs_file *f = &ob.files[i];
+        f->own = is_own_by_glob(o, f->rel);
+        size_t first;
+        f->path_sourced = ob.have_source && src_index_by_path(&ob.src, f->rel, &first) > 0;
         classify(&ob, f);
-        f->own = is_own(&ob, f);
+        f->own = f->own || is_own_by_format(&ob, f);
         (f->own ? ob.own_counts : ob.counts)[f->cls]++;
         ob.bytes += f->bytes;
         ob.bytes_shared += f->bytes_shared;

@@ -463,6 +463,9 @@ EOF
     run "$LINKLAB" observe --target
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "linklab observe: --target needs a value" ]
+    run "$LINKLAB" observe --target "$BATS_TEST_TMPDIR" --trace -- /no/such/installer
+    [ "$status" -eq 1 ]
+    [ "$output" = "linklab observe: --trace: /no/such/installer: No such file or directory" ]
     [ -d "$BTRFS/cp-copy" ] || cp_trees "$BTRFS"
     run "$LINKLAB" observe --target "$BTRFS/cp-copy" --source "$BTRFS/cache" --json "$BATS_TEST_TMPDIR/no/such/dir/o.json"
     echo "$output"
@@ -488,7 +491,7 @@ EOF
         run "$LINKLAB" observe --target "$lfs/cache" --source "$BTRFS/lfs-back/cache" --expect clone
         echo "$output"
         [ "$status" -eq 2 ]
-        [[ "$output" == *"shows the source's own files"* ]]
+        [[ "$output" == *"shows the source's own directories"* ]]
         run "$LINKLAB" observe --target "$BTRFS/lfs-back/cache" --source "$lfs/cache" --expect clone
         echo "$output"
         [ "$status" -eq 2 ]
@@ -546,7 +549,7 @@ EOF
         --json "$BATS_TEST_TMPDIR/o.json"
     echo "$output"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"cache-corrupt: $victim: matches RECORD; the cache's file differs"* ]]
+    [[ "$output" == *"cache-corrupt: $victim: matches "*"RECORD; the cache's file differs from every wheel's"* ]]
     [ "$(ojson "$BATS_TEST_TMPDIR/o.json" 'd["summary"]["completeness"]["corrupt"]')" = 0 ]
     [ "$(ojson "$BATS_TEST_TMPDIR/o.json" 'd["summary"]["completeness"]["bytes_lost"]')" = 0 ]
     rm "$BTRFS/cc/$victim"
@@ -555,4 +558,94 @@ EOF
     echo "$output"
     [ "$status" -eq 1 ]
     [[ "$output" == *"not copied: $victim (unknown, not a regular file"* ]]
+}
+
+@test "views of the cache with linked files (labfs over it, an overlay on it) are refused; a hardlink install seen from labfs's backing side is hardlinked" {
+    src=$(cache_entry "$BTRFS/cache" pip)
+    [ "$(stat -c %h "$src/pip/__init__.py")" -ge 2 ] || ln -f "$src/pip/__init__.py" "$BTRFS/extra-link"
+    # an overlay whose lower layer is the cache entry: its files are the cache's until copied up
+    mkdir -p "$BATS_TEST_TMPDIR/up" "$BATS_TEST_TMPDIR/work" "$BATS_TEST_TMPDIR/ovl"
+    mount -t overlay -o "lowerdir=$src,upperdir=$BATS_TEST_TMPDIR/up,workdir=$BATS_TEST_TMPDIR/work" ovl "$BATS_TEST_TMPDIR/ovl"
+    run "$LINKLAB" observe --target "$BATS_TEST_TMPDIR/ovl" --source "$BTRFS/cache" --expect copy
+    umount "$BATS_TEST_TMPDIR/ovl"
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"is an overlay whose lower layer"*"holds or is within --source"* ]]
+    need_fuse
+    rm -rf "$BTRFS/lfs2"
+    mkdir -p "$BTRFS/lfs2"
+    cp -a --reflink=never "$src" "$BTRFS/lfs2/cache"
+    cp -al "$BTRFS/lfs2/cache" "$BTRFS/lfs2/env" # every cache file now has two links
+    lfs=$(lab_labfs_mount lfsview2 "$BTRFS/lfs2")
+    run "$LINKLAB" observe --target "$lfs/cache" --source "$BTRFS/lfs2/cache" --expect hardlink
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"shows the source's own directories"* ]]
+    # a real hardlink install, observed from the backing side against the cache through labfs
+    run "$LINKLAB" observe --target "$BTRFS/lfs2/env" --source "$lfs/cache" --expect hardlink
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "what installers may rewrite is still checked: a RECORD that drops or changes rows, a vendored RECORD, a package's own bytecode" {
+    src=$BTRFS/rw-src
+    t=$BTRFS/rw
+    rm -rf "$t" "$src"
+    cp -a --reflink=never "$(cache_entry "$BTRFS/cache" setuptools)" "$src"
+    record=$(cd "$src" && find . -maxdepth 2 -path '*.dist-info/RECORD')
+    record=${record#./}
+    # a vendored project's metadata, as setuptools ships in newer releases
+    vendored=setuptools/_vendor/foo-1.0.dist-info/RECORD
+    mkdir -p "$src/${vendored%/RECORD}"
+    head -n 5 "$src/$record" >"$src/$vendored"
+    mkdir -p "$src/setuptools/__pycache__"
+    head -c 3000 /dev/urandom >"$src/setuptools/__pycache__/shipped.cpython-311.pyc"
+    cp -a --reflink=always "$src" "$t"
+    # an installer's rewrite: rows added, none dropped: its own
+    cp --reflink=never "$t/$record" "$BATS_TEST_TMPDIR/R"
+    echo "x/y.pyc,," >>"$BATS_TEST_TMPDIR/R"
+    cat "$BATS_TEST_TMPDIR/R" >"$t/$record"
+    run "$LINKLAB" observe --target "$t" --source "$src" --expect clone
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # one row's hash changed in the wheel's RECORD and in the vendored one: corrupt
+    sed -i '1s/sha256=./sha256=Z/' "$t/$record"
+    sed -i '1s/sha256=./sha256=Z/' "$t/$vendored"
+    # a package's own bytecode replaced by a FIFO is no installer's file
+    rm "$t/setuptools/__pycache__/shipped.cpython-311.pyc"
+    mkfifo "$t/setuptools/__pycache__/shipped.cpython-311.pyc"
+    run "$LINKLAB" observe --target "$t" --source "$src" --expect clone
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"corrupt: $record: drops or changes rows of its source"* ]]
+    [[ "$output" == *"corrupt: $vendored: drops or changes rows of its source"* ]]
+    [[ "$output" == *"not cloned: setuptools/__pycache__/shipped.cpython-311.pyc (unknown"* ]]
+    # the wheel's RECORD emptied: corrupt too
+    : >"$t/$record"
+    run "$LINKLAB" observe --target "$t" --source "$src" --expect clone
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"corrupt: $record: "* ]]
+}
+
+@test "seventy cache files answer to one path: the right one is found; directory links into a two-level cache layout pass" {
+    s=$BTRFS/many-src
+    t=$BTRFS/many-tgt
+    rm -rf "$s" "$t"
+    for i in $(seq 1 70); do
+        mkdir -p "$s/v$i/pkg"
+        head -c 20000 /dev/urandom >"$s/v$i/pkg/mod.py"
+    done
+    mkdir -p "$t/pkg"
+    cp --reflink=always "$s/v70/pkg/mod.py" "$t/pkg/mod.py"
+    run "$LINKLAB" observe --target "$t" --source "$s" --expect clone
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # uv's layout: archive-v0/HASH/PACKAGE; a symlink install links PACKAGE there
+    rm -rf "$t"
+    mkdir -p "$s/archive-v0/0123abcd/demo" "$t"
+    echo "x = 1" >"$s/archive-v0/0123abcd/demo/mod.py"
+    ln -s "$s/archive-v0/0123abcd/demo" "$t/demo"
+    run "$LINKLAB" observe --target "$t" --source "$s" --expect symlink
+    echo "$output"
+    [ "$status" -eq 0 ]
 }
