@@ -45,11 +45,19 @@ const char *pair_name(enum pair_kind k) { return pair_names[k]; }
 
 /* ------------------------------------------------------------- helpers */
 
-static const struct fsident *fs_of(struct obs *ob, int fd, dev_t dev)
+static const struct fsident *fs_cached(const struct obs *ob, dev_t dev)
 {
     for (size_t i = 0; i < ob->nfs; i++)
         if (ob->fs[i]->dev == dev)
             return &ob->fs[i]->id;
+    return NULL;
+}
+
+static const struct fsident *fs_of(struct obs *ob, int fd, dev_t dev)
+{
+    const struct fsident *id = fs_cached(ob, dev);
+    if (id)
+        return id;
     ob->fs = xrealloc(ob->fs, (ob->nfs + 1) * sizeof *ob->fs);
     struct fs_cache *c = ob->fs[ob->nfs++] = xcalloc(1, sizeof *c);
     c->dev = dev;
@@ -60,10 +68,13 @@ static const struct fsident *fs_of(struct obs *ob, int fd, dev_t dev)
 
 static const struct fsident *fs_of_path(struct obs *ob, const char *path, dev_t dev)
 {
+    const struct fsident *id = fs_cached(ob, dev);
+    if (id)
+        return id;
     int fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return NULL;
-    const struct fsident *id = fs_of(ob, fd, dev);
+    id = fs_of(ob, fd, dev);
     close(fd);
     return id;
 }
@@ -153,8 +164,8 @@ static int strength(const struct verdict *v)
 static bool source_is_target(struct obs *ob, const struct src_file *s, const struct stat *treal)
 {
     struct stat sst, sreal;
-    const struct fsident *sid = lstat(s->abs, &sst) == 0 ? fs_of_path(ob, s->abs, sst.st_dev) : NULL;
-    if (!sid || !sid->fuse)
+    const struct fsident *sid = fs_of_path(ob, s->abs, s->dev); /* cached: no system call */
+    if (!sid || !sid->fuse || lstat(s->abs, &sst) != 0)
         return false;
     real_inode(sid, s->abs, &sst, &sreal);
     return sreal.st_dev == treal->st_dev && sreal.st_ino == treal->st_ino;
@@ -196,8 +207,10 @@ static struct verdict judge(struct obs *ob, const struct obs_file *f, const stru
     }
     if (s) {
         int sfd = open(s->abs, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        struct stat sst, sreal;
-        if (sfd >= 0 && fstat(sfd, &sst) == 0 && S_ISREG(sst.st_mode)) {
+        /* what the index knows (no fstat per file); a FIFO put there since
+         * is opened without blocking, and FIEMAP fails on it */
+        struct stat sst = {.st_dev = s->dev, .st_ino = s->ino, .st_size = s->size, .st_mode = S_IFREG}, sreal;
+        if (sfd >= 0) {
             struct extents sex;
             const struct fsident *sid;
             if (extents_of(ob, s->abs, sfd, &sst, &sex, &sid, &sreal) == 0) {
