@@ -259,6 +259,74 @@ template_fill() {
     printf '%s' "$out$t"
 }
 
+# template_argv TEMPLATE NAME=VALUE...: the command a subject's template
+# makes, as the words of the array ARGV; one parser for every run of it
+# (bench/run times it and observes it with the very same words). The
+# template is split at blanks; '...' and "..." quote (nothing is expanded;
+# inside "...", \" and \\ are the only escapes). Then each {name} is filled
+# in its word, one pass: a word that is just {name} becomes one word per
+# line of VALUE (none when VALUE is empty, as {log} in a timed run), a
+# {name} inside a longer word takes VALUE whole. Values are never split at
+# blanks or re-parsed: a path with spaces, quotes or {x} stays one word.
+# An unknown {x} stays as written (template_unknown finds it first). 1 with
+# a message for an unclosed quote.
+template_argv() {
+    local t=$1 i c q="" word="" have=0 w name kv line
+    shift
+    local -a words=()
+    for ((i = 0; i < ${#t}; i++)); do
+        c=${t:i:1}
+        if [ "$q" = "'" ]; then
+            if [ "$c" = "'" ]; then q=""; else word+=$c; fi
+        elif [ "$q" = '"' ]; then
+            if [ "$c" = "\\" ] && [[ ${t:i+1:1} == [\"\\] ]]; then
+                word+=${t:i+1:1}
+                i=$((i + 1))
+            elif [ "$c" = '"' ]; then q=""; else word+=$c; fi
+        elif [[ $c == [\'\"] ]]; then
+            q=$c have=1
+        elif [[ $c == [[:blank:]] ]]; then
+            [ "$have" = 0 ] || words+=("$word")
+            word="" have=0
+        else
+            word+=$c have=1
+        fi
+    done
+    if [ -n "$q" ]; then
+        echo "template has an unclosed $q: $t" >&2
+        return 1
+    fi
+    [ "$have" = 0 ] || words+=("$word")
+    ARGV=()
+    for w in "${words[@]}"; do
+        if [[ $w =~ ^\{([A-Za-z_][A-Za-z0-9_]*)\}$ ]]; then
+            name=${BASH_REMATCH[1]}
+            for kv in "$@"; do
+                [ "${kv%%=*}" = "$name" ] || continue
+                while IFS= read -r line; do ARGV+=("$line"); done <<<"${kv#*=}"
+                [ -n "${kv#*=}" ] || unset 'ARGV[-1]' # <<< of "" gives one empty line
+                continue 2
+            done
+        fi
+        ARGV+=("$(template_fill "$w" "$@")")
+    done
+}
+
+# shell_words WORD...: the words as one line that a POSIX shell, or
+# hyperfine -N, splits back into exactly these words (single quotes where
+# needed, ' as '\'').
+shell_words() {
+    local w out="" q="'\\''"
+    for w in "$@"; do
+        if [[ -n $w && $w != *[!A-Za-z0-9_@%+=:,./-]* ]]; then
+            out+="$w "
+        else
+            out+="'${w//\'/$q}' "
+        fi
+    done
+    printf '%s' "${out% }"
+}
+
 # template_unknown TEMPLATE NAME...: the first {WORD} placeholder of TEMPLATE
 # that is none of NAME, or nothing
 template_unknown() {

@@ -180,3 +180,42 @@ assert a == b, (a, b)
 assert a["tmpfs"] == "up" and a["btrfs"].startswith("down"), a' "$before" "$("$LAB_TOP/scripts/images" status --json)"
     [ -z "$(losetup --list --noheadings --raw --output BACK-FILE | grep -F "$LINKLAB_ROOT/")" ]
 }
+
+@test "bench/run: the timed runs and the observed run are one argv from one parser (quotes, a root and --out with spaces)" {
+    export LINKLAB_ROOT="$BATS_TEST_TMPDIR/lab root"
+    rec=$BATS_TEST_TMPDIR/rec.sh
+    # records its words, one run per line, then copies the entries (cp's argv after its own)
+    cat >"$rec" <<'EOF'
+#!/bin/sh
+log=$1
+shift
+printf '%s|' "$@" >>"$log"
+echo >>"$log"
+while [ "$1" != -- ]; do shift; done
+shift
+exec cp "$@"
+EOF
+    chmod +x "$rec"
+    cat >"$BATS_TEST_TMPDIR/argv.conf" <<EOF
+runs 2
+warmup 1
+jobs 1
+corpus tiny
+subject rec $rec "$BATS_TEST_TMPDIR/argv.log" 'two words' "it's {mode}" {log} -- -a --reflink=never {entries} {target}
+cell same-tmpfs rec copy class=copied complete=yes
+EOF
+    run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/argv.conf" --out "$BATS_TEST_TMPDIR/out dir" --no-report
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # warmup + 2 timed runs + the observed run
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/argv.log")" -eq 4 ]
+    timed=$(head -n 1 "$BATS_TEST_TMPDIR/argv.log")
+    [[ $timed == "two words|it's copy|--|-a|--reflink=never|$LINKLAB_ROOT/"* ]]
+    [ "$(head -n 3 "$BATS_TEST_TMPDIR/argv.log" | sort -u | wc -l)" -eq 1 ]
+    observed=$(tail -n 1 "$BATS_TEST_TMPDIR/argv.log")
+    # the observed run: the same words, and {log} as two of its own
+    [[ $observed == "two words|it's copy|--log|$BATS_TEST_TMPDIR/out dir/cells/"*"/events.jsonl|--|"* ]]
+    [ "${observed/--log|*events.jsonl|/}" = "$timed" ]
+    [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$BATS_TEST_TMPDIR/out dir"/cells/*/cell.json)" = run ]
+    assert_nothing_held
+}

@@ -191,3 +191,19 @@ assert (r["tried"], r["survived"], r["bytes_lost"], r["escapes"]) == (26, 26, 0,
     run machine_state /
     [ "$status" -eq 2 ]
 }
+
+@test "template_argv: one parser: blanks split, quotes group, list values are words, nothing is re-parsed; shell_words round-trips" {
+    . "$LAB_TOP/scripts/lib/common.bash"
+    template_argv "cp {cpflags} \"a {x}\" 'q  b' {entries} {target} {log}" "cpflags=-a"$'\n'"--reflink=always" \
+        "entries=/p 1/."$'\n'"/p2/." "target=/t 't' {x} \$HOME" "log=" "x=V"
+    [ "${#ARGV[@]}" -eq 8 ]
+    [ "$(printf '<%s>' "${ARGV[@]}")" = "<cp><-a><--reflink=always><a V><q  b></p 1/.></p2/.></t 't' {x} \$HOME>" ]
+    line=$(shell_words "${ARGV[@]}")
+    eval "again=($line)"
+    [ "$(printf '<%s>' "${again[@]}")" = "$(printf '<%s>' "${ARGV[@]}")" ]
+    template_argv 'x "y\"z" {log} w' "log=--log"$'\n'"/a b/e.jsonl"
+    [ "$(printf '<%s>' "${ARGV[@]}")" = '<x><y"z><--log></a b/e.jsonl><w>' ]
+    run template_argv "x 'unclosed"
+    [ "$status" -eq 1 ]
+    [ "$output" = "template has an unclosed ': x 'unclosed" ]
+}
