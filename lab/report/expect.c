@@ -144,10 +144,15 @@ static bool judge_complete(const struct expectation *e, const struct cell *c, ch
     return e->yes ? complete : !complete;
 }
 
+/* every run: the observed one, and each timed one */
 static bool judge_exit(const struct expectation *e, const struct cell *c, char **observed)
 {
-    *observed = xasprintf("exit %d", c->exit_code);
-    return c->exit_code == e->n;
+    if (c->failed_runs > 0)
+        *observed = xasprintf("exit %d; %d of %d timed runs exited otherwise", c->exit_code, c->failed_runs,
+                              c->failed_runs + c->nruns);
+    else
+        *observed = xasprintf("exit %d", c->exit_code);
+    return c->exit_code == e->n && c->failed_runs == 0;
 }
 
 static const struct exp_kind kinds[] = {
@@ -158,7 +163,7 @@ static const struct exp_kind kinds[] = {
     {"warnings", "N", "the observed install printed N warning lines", parse_count_value, judge_warnings},
     {"complete", "yes|no", "nothing missing, corrupt or with a wrong exec bit (or something is)",
      parse_yes_no, judge_complete},
-    {"exit", "N", "the observed install's exit status (default 0)", parse_exit, judge_exit},
+    {"exit", "N", "every install, the observed one and each timed one, exits N (default 0)", parse_exit, judge_exit},
 };
 
 int expectation_parse(const char *text, struct expectation *e, char *why, size_t whylen)

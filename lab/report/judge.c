@@ -61,7 +61,8 @@ static void judge_cell(struct cell *c)
     if (!c->observed)
         add_result(c, "observed", false, xstrdup("no observer output"));
     if (!c->timed)
-        add_result(c, "timed", false, xasprintf("no successful timed run (%d failed)", c->failed_runs));
+        add_result(c, "timed", false,
+                   xasprintf("no timed run exited %d (%d exited otherwise)", c->expected_exit, c->failed_runs));
     c->verdict = "pass";
     for (int k = 0; k < c->nresults; k++)
         if (!c->results[k].pass)

@@ -33,7 +33,22 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* hyperfine 1.15: results[0] with times[], exit_codes[], median, stddev... */
+/* The cell's exit=N (the last one given), else 0: every run, timed or
+ * observed, must exit so; a run that exits otherwise is a failed run. */
+static int expected_exit(json_t *def)
+{
+    json_t *exps = json_object_get(def, "expectations");
+    long n = 0, v;
+    for (size_t i = 0; i < json_array_size(exps); i++) {
+        const char *e = json_string_value(json_array_get(exps, i));
+        if (e && strncmp(e, "exit=", 5) == 0 && parse_count(e + 5, 0, 255, &v))
+            n = v;
+    }
+    return (int)n;
+}
+
+/* hyperfine 1.15: results[0] with times[], exit_codes[], median, stddev...
+ * (only the runs that exited as the cell expects are timed) */
 static void load_timing(struct cell *c, const char *dir)
 {
     json_t *h = load_json(dir, "hyperfine.json", false);
@@ -48,7 +63,7 @@ static void load_timing(struct cell *c, const char *dir)
     size_t nok = 0;
     for (size_t i = 0; i < n; i++) {
         json_t *code = json_array_get(codes, i);
-        if (code && json_integer_value(code) != 0) {
+        if (code && json_integer_value(code) != c->expected_exit) {
             c->failed_runs++;
             continue;
         }
@@ -186,6 +201,7 @@ int report_load_run(const char *dir, struct run_info *run, struct cell **cells, 
             json_t *ex = json_object_get(obs, "exit"), *wa = json_object_get(obs, "warnings");
             c->exit_code = json_is_integer(ex) ? (int)json_integer_value(ex) : -1;
             c->warnings = json_is_integer(wa) ? (int)json_integer_value(wa) : -1;
+            c->expected_exit = expected_exit(def);
             if (strcmp(c->status, "run") == 0) {
                 load_timing(c, celldir);
                 load_observation(c, celldir);

@@ -34,7 +34,8 @@ struct cell {
     /* timing (hyperfine.json) */
     bool timed;
     double median, mean, stddev, min, max;
-    int nruns, failed_runs;
+    int nruns, failed_runs; /* runs that exited as expected; runs that did not */
+    int expected_exit;      /* exit=N of the cell (default 0): what every run must exit */
     /* the observed install (observe.json, events.jsonl) */
     bool observed;
     long classes[CLS_COUNT];

@@ -197,13 +197,15 @@ subject_check_name() {
 
 # subject_load FILE: reads a subject file (format: subjects/README.md;
 # nothing in it is executed) into SUBJ_summary, SUBJ_command, SUBJ_policy
-# (the words after `policy`) and SUBJ_policy_line (its line number). A
+# (the words after `policy`), SUBJ_policy_line (its line number) and
+# SUBJ_warns (the extended regex a warning line matches; default
+# LAB_DEFAULT_WARNS). A
 # statement it does not know, or a second one of a kind, is one line
 # naming FILE:LINE on stderr, and status 1.
 # shellcheck disable=SC2034 # SUBJ_* are read by the scripts that source this file
 subject_load() {
     local f=$1 line lineno=0 w
-    SUBJ_summary="" SUBJ_command="" SUBJ_policy="" SUBJ_policy_line=0
+    SUBJ_summary="" SUBJ_command="" SUBJ_policy="" SUBJ_policy_line=0 SUBJ_warns=""
     if [ ! -f "$f" ] || [ ! -r "$f" ]; then
         echo "${prog:-linklab}: $f: not a readable file" >&2
         return 1
@@ -217,16 +219,33 @@ subject_load() {
         local rest=${line#*"${w[0]}"}
         rest=${rest#"${rest%%[![:space:]]*}"}
         case ${w[0]} in
-        summary | command | policy)
+        summary | command | policy | warns)
             local var=SUBJ_${w[0]}
             [ -z "${!var}" ] || { echo "${prog:-linklab}: $f:$lineno: a second ${w[0]} line" >&2; return 1; }
             [ -n "$rest" ] || { echo "${prog:-linklab}: $f:$lineno: ${w[0]} with nothing after it" >&2; return 1; }
             printf -v "$var" '%s' "$rest"
             [ "${w[0]}" != policy ] || SUBJ_policy="${w[*]:1}" SUBJ_policy_line=$lineno ;;
-        *) echo "${prog:-linklab}: $f:$lineno: unknown statement '${w[0]}' (summary, command, policy)" >&2
+        *) echo "${prog:-linklab}: $f:$lineno: unknown statement '${w[0]}' (summary, command, policy, warns)" >&2
             return 1 ;;
         esac
     done <"$f"
+    if [ -n "$SUBJ_warns" ]; then
+        local rc=0
+        grep -Eq -- "$SUBJ_warns" /dev/null 2>/dev/null || rc=$?
+        [ "$rc" -le 1 ] || { echo "${prog:-linklab}: $f: warns '$SUBJ_warns' is not an extended regular expression" >&2; return 1; }
+    fi
+    [ -n "$SUBJ_warns" ] || SUBJ_warns=$LAB_DEFAULT_WARNS
+}
+
+# what a warning line matches when a subject does not say (grep -Ei)
+LAB_DEFAULT_WARNS='warning'
+
+# count_warnings REGEX FILE...: the lines of the files (the installer's
+# stdout and stderr) that REGEX matches, case-insensitively
+count_warnings() {
+    local re=$1
+    shift
+    cat -- "$@" | grep -Eci -- "$re" || true
 }
 
 # template_fill TEMPLATE NAME=VALUE...: TEMPLATE with every {NAME} replaced

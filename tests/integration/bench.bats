@@ -219,3 +219,33 @@ EOF
     [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$BATS_TEST_TMPDIR/out dir"/cells/*/cell.json)" = run ]
     assert_nothing_held
 }
+
+@test "bench/run: warnings are what the subject's warns pattern matches, on stdout and stderr; pip's root notice is no warning" {
+    subs=$BATS_TEST_TMPDIR/subjects
+    mkdir -p "$subs"
+    cp "$LAB_TOP/subjects/pip.subject" "$subs/"
+    cat >"$subs/talk.subject" <<'EOF'
+summary copies, and says two things on stdout and one on stderr
+command sh -c 'echo "note: fell back to copy"; echo "NOTE: again" >&2; echo "all good"; cp -a --reflink=never "$@"' sh {entries} {target}
+warns ^note:
+EOF
+    cat >"$BATS_TEST_TMPDIR/w.conf" <<'EOF'
+runs 1
+warmup 0
+jobs 1
+corpus tiny
+cell same-tmpfs talk copy warnings=2
+cell same-tmpfs pip copy warnings=0
+EOF
+    LINKLAB_SUBJECTS=$subs run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/w.conf" --out "$BATS_TEST_TMPDIR/w"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"same-tmpfs.talk.copy.tiny"*pass* ]]
+    [[ "$output" == *"same-tmpfs.pip.copy.tiny"*pass* ]]
+    # a pattern that is no regular expression is a usage error, naming the file
+    printf 'summary x\ncommand cp {entries} {target}\nwarns (\n' >"$subs/bad.subject"
+    LINKLAB_SUBJECTS=$subs run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/w.conf" --out "$BATS_TEST_TMPDIR/w2"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"bad.subject: warns '(' is not an extended regular expression"* ]]
+    assert_nothing_held
+}

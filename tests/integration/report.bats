@@ -123,3 +123,34 @@ assert f[0].get("name") == "class=hardlinked"' "$BATS_TEST_TMPDIR/j.xml"
     [ "$status" -eq 1 ]
     [[ "$output" == *"run.json"* ]]
 }
+
+@test "report: exit=N holds for every run: an expected failure passes when each run exits N; one odd timed run fails the cell" {
+    dir=$(echo "$RUN"/cells/001-*)
+    # every run, timed and observed, exits 1, and the cell expects it
+    python3 - "$dir" 1 1 1 1 1 <<'PY'
+import json, sys
+d = sys.argv[1]
+c = json.load(open(d + "/cell.json"))
+c["expectations"] = ["exit=1"]
+c["observed_run"]["exit"] = 1
+json.dump(c, open(d + "/cell.json", "w"))
+h = json.load(open(d + "/hyperfine.json"))
+h["results"][0]["exit_codes"] = [int(x) for x in sys.argv[2:]]
+json.dump(h, open(d + "/hyperfine.json", "w"))
+PY
+    run "$LINKLAB" report "$RUN"
+    echo "$output"
+    [[ "$output" == *"same-btrfs.linklab.clone.real"*"pass"* ]]
+    # one timed run exits 0 where 1 is expected: the cell fails, saying so
+    python3 - "$dir" 1 0 1 1 1 <<'PY'
+import json, sys
+d = sys.argv[1]
+h = json.load(open(d + "/hyperfine.json"))
+h["results"][0]["exit_codes"] = [int(x) for x in sys.argv[2:]]
+json.dump(h, open(d + "/hyperfine.json", "w"))
+PY
+    run "$LINKLAB" report "$RUN"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    grep -q 'exit=1` failed: exit 1; 1 of 5 timed runs exited otherwise' "$RUN/report.md"
+}

@@ -133,7 +133,7 @@ assert v == [sys.argv[2], "", "plain"], v' "$S/j.json" "$s"
     printf 'summary x\nbogus y\n' >"$S/subjects/broken.subject"
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"
     [ "$status" -eq 2 ]
-    [ "$output" = "bench/run: $S/subjects/broken.subject:2: unknown statement 'bogus' (summary, command, policy)" ]
+    [ "$output" = "bench/run: $S/subjects/broken.subject:2: unknown statement 'bogus' (summary, command, policy, warns)" ]
     rm "$S/subjects/broken.subject"
     printf 'summary x\n' >"$S/subjects/my sub.subject"
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"
