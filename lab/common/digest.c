@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -88,17 +87,9 @@ void sha256_hex(const void *data, size_t len, char out[65])
 
 int digest_file_b64(const char *path, const char *algo, char *out, size_t outlen, long long *size)
 {
-    /* O_NONBLOCK and a regular file only: a FIFO where a file was expected
-     * must not hang the reader */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = open_regular(path, 0, NULL); /* a FIFO there must not hang the reader */
     if (fd < 0)
         return errno;
-    struct stat st;
-    int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
-    if (e) {
-        close(fd);
-        return e;
-    }
     struct digest *d = digest_new(algo ? algo : "sha256");
     if (!d) {
         close(fd);

@@ -30,26 +30,38 @@ const char *fs_type_name(long t)
     }
 }
 
+/* The line of /proc/self/mountinfo for the mount fd is on (found by
+ * statx's mount id), malloc'd; NULL when there is none. */
+static char *mountinfo_line(int fd)
+{
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0 || !(sx.stx_mask & STATX_MNT_ID))
+        return NULL;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned long long id;
+    while (getline(&line, &cap, f) > 0)
+        if (sscanf(line, "%llu", &id) == 1 && id == sx.stx_mnt_id) {
+            fclose(f);
+            return line;
+        }
+    free(line);
+    fclose(f);
+    return NULL;
+}
+
 /* The device number of the superblock of the mount fd is on, as
  * /proc/self/mountinfo shows it (found by statx's mount id). Every mount
  * and subvolume of one btrfs shows one number there (their st_dev
  * differ); two filesystems never share one, whatever their UUIDs. */
 static bool superblock_of(int fd, unsigned *major, unsigned *minor)
 {
-    struct statx sx;
-    if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0 || !(sx.stx_mask & STATX_MNT_ID))
-        return false;
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return false;
-    char line[4096];
-    bool found = false;
-    while (!found && fgets(line, sizeof line, f)) {
-        unsigned long long id;
-        if (sscanf(line, "%llu %*u %u:%u", &id, major, minor) == 3 && id == sx.stx_mnt_id)
-            found = true;
-    }
-    fclose(f);
+    char *line = mountinfo_line(fd);
+    bool found = line && sscanf(line, "%*u %*u %u:%u", major, minor) == 2;
+    free(line);
     return found;
 }
 
@@ -72,19 +84,9 @@ char **overlay_lower_dirs(int fd, size_t *n, char **mountpoint)
 {
     *n = 0;
     *mountpoint = NULL;
-    struct statx sx;
-    if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0 || !(sx.stx_mask & STATX_MNT_ID))
-        return NULL;
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return NULL;
-    char *line = NULL, **dirs = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, f) > 0) {
-        unsigned long long id;
-        char *dash = strstr(line, " - ");
-        if (sscanf(line, "%llu", &id) != 1 || id != sx.stx_mnt_id || !dash)
-            continue;
+    char *line = mountinfo_line(fd), **dirs = NULL;
+    char *dash = line ? strstr(line, " - ") : NULL;
+    if (dash) {
         char mp[4096];
         if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", mp) == 1) {
             *mountpoint = xstrdup(mp);
@@ -107,10 +109,8 @@ char **overlay_lower_dirs(int fd, size_t *n, char **mountpoint)
             }
             free(copy);
         }
-        break;
     }
     free(line);
-    fclose(f);
     return dirs;
 }
 

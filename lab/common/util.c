@@ -391,15 +391,25 @@ int paths_overlap(const char *a, const char *b)
     return rc;
 }
 
+int open_regular(const char *path, int flags, struct stat *st)
+{
+    struct stat own;
+    if (!st)
+        st = &own;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
+    if (fd >= 0 && (fstat(fd, st) != 0 || !S_ISREG(st->st_mode))) {
+        int e = S_ISREG(st->st_mode) ? errno : EINVAL;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 int files_equal(const char *a, const char *b)
 {
-    int fa = open(a, O_RDONLY | O_CLOEXEC | O_NONBLOCK), fb = open(b, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    struct stat sa, sb;
-    int rc = fa < 0 || fb < 0 || fstat(fa, &sa) != 0 || fstat(fb, &sb) != 0 ? -1 : 1;
-    if (rc == 1 && (!S_ISREG(sa.st_mode) || !S_ISREG(sb.st_mode))) {
-        errno = EINVAL;
-        rc = -1;
-    }
+    int fa = open_regular(a, 0, NULL), fb = fa >= 0 ? open_regular(b, 0, NULL) : -1;
+    int rc = fa < 0 || fb < 0 ? -1 : 1;
     static _Thread_local char x[1 << 16], y[1 << 16];
     while (rc == 1) {
         ssize_t n = read(fa, x, sizeof x);

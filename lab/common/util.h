@@ -60,6 +60,13 @@ int paths_overlap(const char *a, const char *b);
 
 bool parse_count(const char *s, long min, long max, long *out);
 
+/* path opened for reading, never blocking (a FIFO put where a file was
+ * expected must not hang the reader), with flags added (O_NOFOLLOW) and its
+ * stat in *st (may be NULL): a regular file, or -1 with errno (EINVAL when
+ * it is not a regular file). */
+struct stat;
+int open_regular(const char *path, int flags, struct stat *st);
+
 /* 1 when files a and b hold the same bytes, 0 when not, -1 when one
  * cannot be read or is not a regular file (errno says why). */
 int files_equal(const char *a, const char *b);

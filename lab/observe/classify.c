@@ -79,19 +79,25 @@ static const struct fsident *fs_of_path(struct obs *ob, const char *path, dev_t 
     return id;
 }
 
-/* On labfs (FUSE), the backing file that holds path's data, as labfs
- * names it in an extended attribute: opened, with its stat in *st; -1
- * when there is none (or it is not the same size: then it is not this
+/* On labfs (FUSE), the backing path of path (a file or a directory), as
+ * labfs names it in an extended attribute; false when there is none. */
+static bool backing_path(const char *path, char out[PATH_MAX])
+{
+    ssize_t n = getxattr(path, LABFS_BACKING_XATTR, out, PATH_MAX - 1);
+    if (n <= 0)
+        return false;
+    out[n] = '\0';
+    return true;
+}
+
+/* The backing file that holds path's data: opened, with its stat in *st;
+ * -1 when there is none (or it is not the same size: then it is not this
  * file's data). */
 static int open_backing(const char *path, off_t size, struct stat *st)
 {
     char backing[PATH_MAX];
-    ssize_t n = getxattr(path, LABFS_BACKING_XATTR, backing, sizeof backing - 1);
-    if (n <= 0)
-        return -1;
-    backing[n] = '\0';
-    int bfd = open(backing, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
-    if (bfd >= 0 && (fstat(bfd, st) != 0 || !S_ISREG(st->st_mode) || st->st_size != size)) {
+    int bfd = backing_path(path, backing) ? open_regular(backing, O_NOFOLLOW, st) : -1;
+    if (bfd >= 0 && st->st_size != size) {
         close(bfd);
         bfd = -1;
     }
@@ -404,15 +410,8 @@ static struct src_file *same_inode(struct obs *ob, const struct obs_file *f, con
                                    const struct stat *treal)
 {
     struct src_file *s = src_index_by_inode(&ob->src, f->st.st_dev, f->st.st_ino);
-    if (s && tid->fuse) {
-        struct stat sst, sreal;
-        const struct fsident *sid = lstat(s->abs, &sst) == 0 ? fs_of_path(ob, s->abs, sst.st_dev) : NULL;
-        if (!sid)
-            return NULL;
-        real_inode(sid, s->abs, &sst, &sreal);
-        if (sreal.st_dev != treal->st_dev || sreal.st_ino != treal->st_ino)
-            s = NULL;
-    }
+    if (s && tid->fuse && !source_is_target(ob, s, treal))
+        s = NULL;
     if (!s && (treal->st_dev != f->st.st_dev || treal->st_ino != f->st.st_ino))
         s = src_index_by_inode(&ob->src, treal->st_dev, treal->st_ino); /* the cache is labfs's backing */
     return s;
@@ -430,14 +429,11 @@ void classify(struct obs *ob, struct obs_file *f)
         return;
     }
     f->bytes = (uint64_t)f->st.st_size;
-    /* O_NONBLOCK: what was a file when walked may be a FIFO by now */
-    int fd = open(f->abs, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    struct stat now;
-    if (fd < 0 || fstat(fd, &now) != 0 || !S_ISREG(now.st_mode)) {
+    /* what was a file when walked may be a FIFO by now */
+    int fd = open_regular(f->abs, O_NOFOLLOW, NULL);
+    if (fd < 0) {
         f->cls = CLS_UNKNOWN;
-        f->note = fd < 0 ? "cannot be opened" : "no longer a regular file";
-        if (fd >= 0)
-            close(fd);
+        f->note = errno == EINVAL ? "no longer a regular file" : "cannot be opened";
         return;
     }
     struct extents tex = {0};
@@ -536,12 +532,9 @@ static bool directory_of_source(struct obs *ob, const FTSENT *e)
     if (strcmp(ob->target_fs, "fuse") != 0)
         return src_index_has_dir(&ob->src, e->fts_statp->st_dev, e->fts_statp->st_ino);
     char backing[PATH_MAX];
-    ssize_t n = getxattr(e->fts_path, LABFS_BACKING_XATTR, backing, sizeof backing - 1);
     struct stat st;
-    if (n <= 0)
-        return false;
-    backing[n] = '\0';
-    return stat(backing, &st) == 0 && S_ISDIR(st.st_mode) && src_index_has_dir(&ob->src, st.st_dev, st.st_ino);
+    return backing_path(e->fts_path, backing) && stat(backing, &st) == 0 && S_ISDIR(st.st_mode) &&
+           src_index_has_dir(&ob->src, st.st_dev, st.st_ino);
 }
 
 int walk_target(struct obs *ob)

@@ -88,6 +88,7 @@ struct obs {
     size_t counts[CLS_COUNT];     /* files not --own */
     size_t own_counts[CLS_COUNT]; /* files matching --own */
     uint64_t bytes, bytes_shared, bytes_own;
+    size_t unpaired; /* files not own that no source file pairs with */
     int record_files;
     char target_fs[24], source_fs[24];
     json_t *isolation;

@@ -8,29 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
 #include "common/digest.h"
 #include "common/util.h"
 
-/* from opened for reading, never blocking: a regular file, or an error */
-static int open_regular(const char *from)
-{
-    int in = open(from, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    struct stat st;
-    if (in >= 0 && (fstat(in, &st) != 0 || !S_ISREG(st.st_mode))) {
-        close(in);
-        errno = EINVAL;
-        return -1;
-    }
-    return in;
-}
-
 static int copy_path(const char *from, const char *to)
 {
-    int in = open_regular(from);
+    int in = open_regular(from, 0, NULL);
     if (in < 0)
         return errno;
     int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -57,7 +43,7 @@ static int copy_path(const char *from, const char *to)
 
 static int clone_path(const char *from, const char *to)
 {
-    int in = open_regular(from);
+    int in = open_regular(from, 0, NULL);
     if (in < 0)
         return errno;
     int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

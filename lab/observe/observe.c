@@ -224,6 +224,7 @@ int observe_run(const struct observe_opts *o)
         classify(&ob, f);
         f->own = f->own || is_own_by_format(&ob, f);
         (f->own ? ob.own_counts : ob.counts)[f->cls]++;
+        ob.unpaired += ob.have_source && !f->own && !f->source;
         ob.bytes += f->bytes;
         ob.bytes_shared += f->bytes_shared;
         if (!S_ISLNK(f->st.st_mode))

@@ -26,10 +26,7 @@ static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
                           class_counts(ob->counts), "own_files", (json_int_t)own, "own_classes",
                           class_counts(ob->own_counts), "bytes", (json_int_t)ob->bytes, "bytes_shared",
                           (json_int_t)ob->bytes_shared, "bytes_own", (json_int_t)ob->bytes_own);
-    size_t unpaired = 0;
-    for (size_t i = 0; i < ob->n; i++)
-        unpaired += ob->have_source && !ob->files[i].own && !ob->files[i].source;
-    json_object_set_new(s, "unpaired", json_integer((json_int_t)unpaired));
+    json_object_set_new(s, "unpaired", json_integer((json_int_t)ob->unpaired));
     json_t *found = json_object();
     for (int k = 0; k < FIND_COUNT; k++)
         json_object_set_new(found, finding_name((enum finding_kind)k), json_integer((json_int_t)ob->nkind[k]));
@@ -165,11 +162,8 @@ void print_report(const struct obs *ob)
     else
         printf("  bytes %llu (no --source: what is shared is not measured, classes are what files show alone)\n",
                (unsigned long long)ob->bytes);
-    size_t unpaired = 0;
-    for (size_t i = 0; i < ob->n; i++)
-        unpaired += ob->have_source && !ob->files[i].own && !ob->files[i].source;
-    if (unpaired)
-        printf("  unpaired: %zu files no source file pairs with (by path, inode or content)\n", unpaired);
+    if (ob->unpaired)
+        printf("  unpaired: %zu files no source file pairs with (by path, inode or content)\n", ob->unpaired);
     if (ob->o->trace_argv && ob->n > 0)
         print_trace_summary(ob);
     if (ob->o->nwheels > 0)
