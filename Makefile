@@ -76,10 +76,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 # libFuzzer targets (tests/fuzz/run builds them with clang into build/fuzz)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-# the reference installer's policies come from subjects/*.subject (one
+# the reference installer's policies come from subjects/*.conf (one
 # registry for the C build and the bench scripts): scripts/gen-policies
 # turns their `policy` lines into the rows of lab/policy/policy.c's table
-SUBJECTS := $(sort $(wildcard subjects/*.subject))
+SUBJECTS := $(sort $(wildcard subjects/*.conf))
 GEN      := $(BUILD)/gen
 ALL_CFLAGS += -Ilab -I$(GEN)
 

@@ -11,8 +11,9 @@
 
 static void help(void)
 {
-    printf("usage: linklab observe --target DIR [--source DIR] [--wheel WHEEL]... [--expect MODE]\n"
-           "                       [--own GLOB]... [--json FILE] [--isolation] [--trace -- COMMAND...]\n\n"
+    printf("usage: linklab observe --target DIR [--source DIR] [--wheel WHEEL]... [--package FILE]...\n"
+           "                       [--expect MODE] [--own GLOB]... [--json FILE] [--isolation]\n"
+           "                       [--trace -- COMMAND...]\n\n"
            "Says what each file under the target really is, from what is on disk,\n"
            "whoever installed it (linklab, cp, pip, uv, pnpm, ...). Each file is paired with\n"
            "its source (cache) file, then classed:\n"
@@ -43,8 +44,16 @@ static void help(void)
            "                    wheel's directories, not in RECORD), installer-added\n"
            "                    (INSTALLER, REQUESTED, direct_url.json, *.pyc),\n"
            "                    case-collision, overwritten. Repeatable. Only --wheel\n"
-           "                    finds missing files: the source may hold more than the\n"
-           "                    target installed.\n"
+           "                    and --package find missing files: the source may hold\n"
+           "                    more than the target installed.\n"
+           "  --package FILE    the same for any package format, by FILE's suffix: a\n"
+           "                    .whl is a wheel; a .tgz is an npm registry tarball,\n"
+           "                    checked as npm installers place it, at node_modules/NAME/\n"
+           "                    (NAME from its package.json; a pnpm symlink there is\n"
+           "                    followed): each file the tarball's bytes, executable\n"
+           "                    when the tarball or package.json's bin says so; extra in\n"
+           "                    node_modules/NAME/, installer-added in node_modules/.bin/.\n"
+           "                    Repeatable.\n"
            "  --expect MODE     clone, hardlink, copy or symlink (needs --source): exit 1\n"
            "                    when a file is of another class (inline and empty\n"
            "                    excepted), the tree is incomplete or corrupt, or there is\n"
@@ -53,8 +62,8 @@ static void help(void)
            "                    cross '/', a leading dot is matched only explicitly, a\n"
            "                    leading '**/' matches any directories) are the\n"
            "                    installer's own layout links and bookkeeping: listed and\n"
-           "                    counted apart, never deviations (still corrupt when they\n"
-           "                    differ from a source file of their path). Repeatable.\n"
+           "                    counted apart, never deviations, paired with the source\n"
+           "                    by what they share, never by path. Repeatable.\n"
            "                    E.g. pnpm: --own 'node_modules/*' --own 'node_modules/.*'.\n"
            "                    Always own: what installers rewrite or add to a wheel\n"
            "                    (its RECORD; INSTALLER, REQUESTED, direct_url.json and\n"
@@ -87,6 +96,7 @@ int cmd_observe(int argc, char **argv)
         {"target", required_argument, NULL, 't'},
         {"source", required_argument, NULL, 's'},
         {"wheel", required_argument, NULL, 'w'},
+        {"package", required_argument, NULL, 'w'},
         {"expect", required_argument, NULL, 'e'},
         {"json", required_argument, NULL, 'j'},
         {"isolation", no_argument, NULL, OPT_ISOLATION},
@@ -97,7 +107,7 @@ int cmd_observe(int argc, char **argv)
         {0, 0, 0, 0},
     };
     struct observe_opts o = {.expect = -1};
-    o.wheels = xcalloc((size_t)argc + 1, sizeof *o.wheels);
+    o.packages = xcalloc((size_t)argc + 1, sizeof *o.packages);
     o.own = xcalloc((size_t)argc + 1, sizeof *o.own);
     bool trace = false;
     int c, status;
@@ -105,7 +115,7 @@ int cmd_observe(int argc, char **argv)
         switch (c) {
         case 't': o.target = optarg; break;
         case 's': o.source = optarg; break;
-        case 'w': o.wheels[o.nwheels++] = optarg; break;
+        case 'w': o.packages[o.npackages++] = optarg; break;
         case 'e':
             o.expect = mode_parse(optarg);
             if (o.expect < 0 || o.expect == MODE_AUTO) {
@@ -148,7 +158,7 @@ int cmd_observe(int argc, char **argv)
     }
     status = observe_run(&o);
 out:
-    free(o.wheels);
+    free(o.packages);
     free(o.own);
     return status;
 }

@@ -1,12 +1,14 @@
 /* format.c - the registry of package formats (format.h): one row each. */
 #include "format/format.h"
 
+#include <archive_entry.h>
 #include <string.h>
 
-extern const struct format format_wheel;
+extern const struct format format_wheel, format_npm;
 
 static const struct format *const formats[] = {
     &format_wheel, /* the first row is the default */
+    &format_npm,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])
@@ -44,6 +46,29 @@ bool format_rewrite_keeps(const char *rel, const char *installed, const char *ca
         if (formats[i]->installer_rewrites && formats[i]->installer_rewrites(rel))
             return formats[i]->rewrite_keeps(installed, cached);
     return false;
+}
+
+const char *format_entry_type_problem(struct archive_entry *e)
+{
+    if (archive_entry_hardlink(e))
+        return "hardlink entry";
+    switch (archive_entry_filetype(e)) {
+    case AE_IFREG:
+    case AE_IFDIR:
+        return NULL;
+    case AE_IFLNK:
+        return "symlink entry";
+    default:
+        return "device or special file entry";
+    }
+}
+
+size_t package_top_len(const struct package *p, const char *name, bool is_dir)
+{
+    if (p->format->top_len)
+        return p->format->top_len(name, is_dir);
+    const char *slash = strchr(name, '/');
+    return slash ? (size_t)(slash - name) : is_dir ? strlen(name) : 0;
 }
 
 int package_scan(const char *path, struct package *p, char *err, size_t errlen)

@@ -4,13 +4,12 @@
  * purpose. The cache (lab/engine/cache.c) and the observer
  * (lab/observe/completeness.c) see packages only through this interface.
  *
- * Formats: wheel (format/wheel.c). A new format is a file that defines a
- * `const struct format` and one row in format.c's table. For npm: a
- * format/npm.c reading the registry tarball (package/ prefix, package.json
- * for name and version; libarchive reads .tgz), promising each file's bytes
- * through the tarball's own listing and the package's `dist.integrity`
- * (npm has no per-file hashes: the promise is the unpacked bytes), and
- * naming node_modules/.bin and lockfile entries as installer-added. */
+ * Formats: wheel (format/wheel.c) and npm (format/npm.c: a registry
+ * tarball, promised at node_modules/NAME/ as npm installers place it; its
+ * files promise the bytes the tarball holds, npm having no per-file
+ * hashes; linklab reads it for the observer and never installs it). A new
+ * format is a file that defines a `const struct format` and one row in
+ * format.c's table. */
 #ifndef LAB_FORMAT_H
 #define LAB_FORMAT_H
 
@@ -42,6 +41,11 @@ struct package {
 struct format {
     const char *name;   /* "wheel" */
     const char *suffix; /* ".whl": how format_for() recognises a file */
+    /* How findings name a package of this format and what promises its
+     * files' bytes: "wheel" and "RECORD" ("mode 644, the wheel has 755",
+     * "12 bytes, RECORD says 40"). */
+    const char *noun;
+    const char *listing;
     /* Reads and validates the package at path without writing anything.
      * -1 with the reason in err ("entry NAME: why"); release() cleans up
      * either way. */
@@ -56,6 +60,11 @@ struct format {
     /* Files an installer adds to the package's directories on purpose,
      * which the observer counts apart from unexpected extra files. */
     bool (*installer_added)(const char *rel);
+    /* The length of the package's top-level directory that the entry
+     * name is in (the name itself for that directory), 0 when it is in
+     * none (a file at the top): unpromised files in these directories are
+     * extra. NULL: the name's first component. */
+    size_t (*top_len)(const char *name, bool is_dir);
     /* Files an installer rewrites on purpose (a wheel's RECORD, to which
      * it adds its own rows): whether rel is one, and whether the installed
      * file is such a rewrite of the cached one (it keeps what the cached
@@ -75,6 +84,16 @@ bool format_installer_rewrites(const char *rel);
 /* Whether installed is an installer's rewrite of cached (both named rel)
  * that keeps everything cached says. */
 bool format_rewrite_keeps(const char *rel, const char *installed, const char *cached);
+
+/* Why a libarchive entry may not be in a package (a symlink, hardlink,
+ * device or special file: "symlink entry"), or NULL for a file or
+ * directory. */
+struct archive_entry;
+const char *format_entry_type_problem(struct archive_entry *e);
+
+/* The length of the top-level directory entry name is in (format.h's
+ * top_len, or the first component), 0 for none. */
+size_t package_top_len(const struct package *p, const char *name, bool is_dir);
 
 /* format_for(path)->scan, and its release */
 int package_scan(const char *path, struct package *p, char *err, size_t errlen);

@@ -28,21 +28,6 @@ static struct archive *open_zip(const char *path, char *err, size_t errlen)
     return a;
 }
 
-static const char *entry_type_problem(struct archive_entry *e)
-{
-    if (archive_entry_hardlink(e))
-        return "hardlink entry";
-    switch (archive_entry_filetype(e)) {
-    case AE_IFREG:
-    case AE_IFDIR:
-        return NULL;
-    case AE_IFLNK:
-        return "symlink entry";
-    default:
-        return "device or special file entry";
-    }
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -311,7 +296,7 @@ int wheel_scan(const char *path, struct wheel_info *w, char *err, size_t errlen)
         len = strlen(name);
         if (len > 1 && name[len - 1] == '/')
             name[len - 1] = '\0';
-        const char *why = entry_type_problem(e);
+        const char *why = format_entry_type_problem(e);
         if (!why)
             why = entryname_check(name);
         if (!why) {
@@ -656,6 +641,8 @@ static void fmt_release(struct package *p)
 const struct format format_wheel = {
     .name = "wheel",
     .suffix = ".whl",
+    .noun = "wheel",
+    .listing = "RECORD",
     .scan = fmt_scan,
     .extract = fmt_extract,
     .promise = fmt_promise,

@@ -267,7 +267,10 @@ static struct verdict judge(struct obs *ob, const struct obs_file *f, const stru
 static struct src_file **path_candidates(struct obs *ob, const struct obs_file *f, size_t *n)
 {
     size_t first;
-    *n = ob->have_source ? src_index_by_path(&ob->src, f->rel, &first) : 0;
+    /* a file the installer names as its own (--own) is paired by what it
+     * shares with the source, never by its path: a project's package.json
+     * is not the package.json of a cache entry */
+    *n = ob->have_source && !f->own ? src_index_by_path(&ob->src, f->rel, &first) : 0;
     if (*n == 0)
         return NULL;
     struct src_file **cands = xmalloc(*n * sizeof *cands);

@@ -17,7 +17,8 @@
 /* One file a package promises. */
 struct promise {
     char *path;
-    const char *wheel;
+    const char *wheel;            /* the package's file */
+    const struct format *format;  /* how findings name it (wheel, RECORD) */
     char *algo, *hash; /* NULL: RECORD gives none (RECORD itself) */
     long long size;
     unsigned mode;
@@ -42,7 +43,9 @@ static void add_loss(struct obs *ob, enum finding_kind kind, const struct promis
     add_finding(ob, kind, p->path, p->wheel, detail)->bytes = p->size;
 }
 
-/* Reads what a package promises, and its top-level directories. */
+/* Reads what a package promises, and its top-level directories (the
+ * format's: a wheel's first components, an npm package's
+ * node_modules/NAME). */
 static int read_promises(const char *wheel, struct promise **pr, size_t *npr, char ***tops, size_t *ntops)
 {
     struct package w;
@@ -54,9 +57,8 @@ static int read_promises(const char *wheel, struct promise **pr, size_t *npr, ch
     }
     for (size_t i = 0; i < w.n; i++) {
         const struct pkg_entry *e = &w.entries[i];
-        const char *slash = strchr(e->name, '/');
-        if (slash || e->is_dir) {
-            size_t len = slash ? (size_t)(slash - e->name) : strlen(e->name);
+        size_t len = package_top_len(&w, e->name, e->is_dir);
+        if (len) {
             bool seen = false;
             for (size_t t = 0; t < *ntops && !seen; t++)
                 seen = strlen((*tops)[t]) == len && strncmp((*tops)[t], e->name, len) == 0;
@@ -71,7 +73,7 @@ static int read_promises(const char *wheel, struct promise **pr, size_t *npr, ch
         w.format->promise(&w, e->name, &algo, &hash);
         *pr = xrealloc(*pr, (*npr + 1) * sizeof **pr);
         (*pr)[(*npr)++] = (struct promise){
-            .path = xstrdup(e->name), .wheel = wheel, .algo = algo ? xstrdup(algo) : NULL,
+            .path = xstrdup(e->name), .wheel = wheel, .format = w.format, .algo = algo ? xstrdup(algo) : NULL,
             .hash = hash ? xstrdup(hash) : NULL, .size = e->size, .mode = e->mode};
     }
     package_free(&w);
@@ -84,6 +86,7 @@ static int read_promises(const char *wheel, struct promise **pr, size_t *npr, ch
 static void check_path(struct obs *ob, struct promise *g, size_t n)
 {
     struct obs_file *f = find_file(ob, g[0].path);
+    const struct format *fmt = g[0].format; /* how the findings name the packages */
     /* not listed under this spelling: a case-insensitive target may
      * still have it under another one */
     char *abs = f ? xstrdup(f->abs) : xasprintf("%s/%s", ob->target_abs, g[0].path);
@@ -92,6 +95,21 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
         add_loss(ob, FIND_MISSING, &g[0], NULL);
         free(abs);
         return;
+    }
+    /* a path the walk did not list is reached through a directory link
+     * (pnpm's node_modules/NAME): the file it leads to must be in the
+     * target, or the package is not installed here at all */
+    if (!f) {
+        char *real = realpath(abs, NULL);
+        size_t tl = strlen(ob->target_abs);
+        if (!real || strncmp(real, ob->target_abs, tl) != 0 || real[tl] != '/') {
+            add_loss(ob, FIND_MISSING, &g[0],
+                     xasprintf("reached only through a directory link out of the target, to %s", real ? real : "?"));
+            free(real);
+            free(abs);
+            return;
+        }
+        free(real);
     }
     if (!S_ISREG(st.st_mode)) { /* a FIFO or device is never opened */
         add_loss(ob, FIND_CORRUPT, &g[0], xstrdup("not a regular file"));
@@ -127,10 +145,13 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
     if (!match && read_err)
         add_loss(ob, FIND_CORRUPT, &g[0], xasprintf("cannot read: %s", strerror(read_err)));
     else if (!match && st.st_size != g[0].size)
-        add_loss(ob, FIND_CORRUPT, &g[0], xasprintf("%lld bytes, RECORD says %lld", (long long)st.st_size, g[0].size));
-    else if (!match && any_hash)
-        add_loss(ob, FIND_CORRUPT, &g[0],
-                 xasprintf("%s differs from RECORD%s", g[0].algo, n > 1 ? " of every wheel that writes it" : ""));
+        add_loss(ob, FIND_CORRUPT, &g[0], xasprintf("%lld bytes, %s says %lld", (long long)st.st_size,
+                                                    fmt->listing, g[0].size));
+    else if (!match && any_hash) {
+        char *every = n > 1 ? xasprintf(" of every %s that writes it", fmt->noun) : xstrdup("");
+        add_loss(ob, FIND_CORRUPT, &g[0], xasprintf("%s differs from %s%s", g[0].algo, fmt->listing, every));
+        free(every);
+    }
     struct finding *x = match && match->hash ? find_unnamed_finding(ob, FIND_CORRUPT, g[0].path) : NULL;
     if (x) {
         /* the file is what a wheel says, its cache file is not the same:
@@ -145,8 +166,8 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
             remove_finding(ob, x);
         } else {
             retype_finding(ob, x, FIND_CACHE_CORRUPT,
-                           xasprintf("matches %s's RECORD; the cache's file differs from every wheel's (%s)",
-                                     match->wheel, x->detail ? x->detail : ""));
+                           xasprintf("matches %s's %s; the cache's file differs from every %s's (%s)",
+                                     match->wheel, fmt->listing, fmt->noun, x->detail ? x->detail : ""));
             x->bytes = 0;
             x->wheel = match->wheel;
         }
@@ -157,14 +178,14 @@ static void check_path(struct obs *ob, struct promise *g, size_t n)
             differ |= !g[k].hash || !match->hash || strcmp(g[k].hash, match->hash) != 0;
         if (differ)
             add_finding(ob, FIND_OVERWRITTEN, g[0].path, match->wheel,
-                        xasprintf("written by %zu wheels with different bytes; holds %s's version, whole", n,
-                                  match->wheel));
+                        xasprintf("written by %zu %ss with different bytes; holds %s's version, whole", n,
+                                  fmt->noun, match->wheel));
     }
     const struct promise *ref = match ? match : &g[0];
     bool want_exec = (ref->mode & 0111) != 0, is_exec = (st.st_mode & 0111) != 0;
     if (want_exec != is_exec)
         add_finding(ob, FIND_MODE, g[0].path, ref->wheel,
-                    xasprintf("mode %03o, the wheel has %03o", st.st_mode & 0777, ref->mode));
+                    xasprintf("mode %03o, the %s has %03o", st.st_mode & 0777, ref->format->noun, ref->mode));
     free(abs);
 }
 
@@ -206,8 +227,13 @@ int check_completeness(struct obs *ob)
     size_t ntops = 0, npr = 0;
     struct promise *pr = NULL;
     int rc = 0;
-    for (int k = 0; k < ob->o->nwheels && rc == 0; k++)
-        rc = read_promises(ob->o->wheels[k], &pr, &npr, &tops, &ntops);
+    for (int k = 0; k < ob->o->npackages && rc == 0; k++)
+        rc = read_promises(ob->o->packages[k], &pr, &npr, &tops, &ntops);
+    /* the summary says "RECORD files" when every package is a wheel */
+    ob->promised_files = "RECORD";
+    for (size_t i = 0; i < npr; i++)
+        if (strcmp(pr[i].format->listing, "RECORD") != 0)
+            ob->promised_files = "promised";
     if (rc == 0) {
         sort_items(pr, npr, sizeof *pr, cmp_promise);
         case_collisions(ob, pr, npr);
@@ -223,17 +249,18 @@ int check_completeness(struct obs *ob)
         ob->record_files = (int)paths;
         for (size_t i = 0; i < ob->n; i++) {
             const char *rel = ob->files[i].rel;
-            const char *slash = strchr(rel, '/');
-            if (!slash)
-                continue;
             bool in_top = false;
-            for (size_t t = 0; t < ntops && !in_top; t++)
-                in_top = strlen(tops[t]) == (size_t)(slash - rel) &&
-                         strncmp(tops[t], rel, (size_t)(slash - rel)) == 0;
+            for (size_t t = 0; t < ntops && !in_top; t++) {
+                size_t len = strlen(tops[t]);
+                in_top = strncmp(tops[t], rel, len) == 0 && rel[len] == '/';
+            }
             struct promise key = {.path = (char *)rel};
             if (!in_top || bsearch(&key, pr, npr, sizeof *pr, cmp_promise))
                 continue;
-            add_finding(ob, format_installer_added(rel) ? FIND_INSTALLER_ADDED : FIND_EXTRA, rel, NULL, NULL);
+            /* what the format knows installers add, or what this one
+             * names as its own (--own: bun's .bun-tag) */
+            bool added = format_installer_added(rel) || ob->files[i].own;
+            add_finding(ob, added ? FIND_INSTALLER_ADDED : FIND_EXTRA, rel, NULL, NULL);
         }
     }
     for (size_t i = 0; i < npr; i++) {

@@ -90,6 +90,7 @@ struct obs {
     uint64_t bytes, bytes_shared, bytes_own;
     size_t unpaired; /* files not own that no source file pairs with */
     int record_files;
+    const char *promised_files; /* what the summary calls them: "RECORD" (wheels), "promised" */
     char target_fs[24], source_fs[24];
     json_t *isolation;
     /* an installed file that is a source file itself (nlink 1): the target
@@ -106,7 +107,7 @@ void classify(struct obs *ob, struct obs_file *f);
 const char *file_hash(struct obs_file *f);
 const char *pair_name(enum pair_kind k);
 
-/* completeness.c: findings for the packages in ob->o->wheels */
+/* completeness.c: findings for the packages in ob->o->packages */
 int check_completeness(struct obs *ob);
 
 /* findings.c */

@@ -220,7 +220,7 @@ int observe_run(const struct observe_opts *o)
         struct obs_file *f = &ob.files[i];
         f->own = is_own_by_glob(o, f->rel);
         size_t first;
-        f->path_sourced = ob.have_source && src_index_by_path(&ob.src, f->rel, &first) > 0;
+        f->path_sourced = ob.have_source && !f->own && src_index_by_path(&ob.src, f->rel, &first) > 0;
         classify(&ob, f);
         f->own = f->own || is_own_by_format(&ob, f);
         (f->own ? ob.own_counts : ob.counts)[f->cls]++;
@@ -239,7 +239,7 @@ int observe_run(const struct observe_opts *o)
         status = LAB_EXIT_USAGE;
         goto out;
     }
-    if (o->nwheels > 0 && check_completeness(&ob) != 0) {
+    if (o->npackages > 0 && check_completeness(&ob) != 0) {
         status = LAB_EXIT_FAIL;
         goto out;
     }
@@ -267,9 +267,9 @@ int observe_run(const struct observe_opts *o)
     /* an empty target proves nothing: it fails an expectation */
     bool nothing = o->expect >= 0 && judged == 0;
     bool pass = deviations == 0 && !incomplete && !nothing;
-    if (!pass && (o->expect >= 0 || o->nwheels > 0))
+    if (!pass && (o->expect >= 0 || o->npackages > 0))
         status = LAB_EXIT_FAIL;
-    if ((o->expect >= 0 || o->nwheels > 0) && !o->quiet) {
+    if ((o->expect >= 0 || o->npackages > 0) && !o->quiet) {
         printf("verdict: %s", pass ? "pass" : "FAIL");
         if (o->expect >= 0)
             printf(" (expect %s: %zu of %zu files deviate%s%s)", mode_name((enum lab_mode)o->expect),

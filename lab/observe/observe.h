@@ -1,7 +1,8 @@
 /* observe.h - what an installed tree really is, file by file: cloned,
  * hardlinked, symlinked or copied, proved on disk (FIEMAP physical extents,
  * inodes), independently of who made it; and whether it is complete
- * against the wheels' RECORDs. */
+ * against what its packages promise (a wheel's RECORD, an npm tarball's
+ * files). */
 #ifndef LAB_OBSERVE_H
 #define LAB_OBSERVE_H
 
@@ -31,8 +32,8 @@ const char *obs_class_name(enum obs_class c);
 struct observe_opts {
     const char *target;
     const char *source;  /* NULL: classify each file by what it shows alone */
-    char **wheels;
-    int nwheels;
+    char **packages;     /* --wheel, --package: files whose promises the target is checked against */
+    int npackages;
     int expect;          /* an enum lab_mode, or -1 */
     const char *json_path;
     bool isolation;

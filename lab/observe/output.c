@@ -31,7 +31,7 @@ static json_t *summary_json(const struct obs *ob, size_t deviations, bool pass)
     for (int k = 0; k < FIND_COUNT; k++)
         json_object_set_new(found, finding_name((enum finding_kind)k), json_integer((json_int_t)ob->nkind[k]));
     json_object_set_new(s, "findings", found);
-    if (ob->o->nwheels > 0) {
+    if (ob->o->npackages > 0) {
         json_object_set_new(s, "completeness",
                             json_pack("{s:i,s:I,s:I,s:I,s:I,s:I}", "record_files", ob->record_files,
                                       "missing", (json_int_t)ob->nkind[FIND_MISSING],
@@ -166,10 +166,10 @@ void print_report(const struct obs *ob)
         printf("  unpaired: %zu files no source file pairs with (by path, inode or content)\n", ob->unpaired);
     if (ob->o->trace_argv && ob->n > 0)
         print_trace_summary(ob);
-    if (ob->o->nwheels > 0)
-        printf("  complete: %d RECORD files; missing %zu, corrupt %zu, mode %zu, extra %zu, "
+    if (ob->o->npackages > 0)
+        printf("  complete: %d %s files; missing %zu, corrupt %zu, mode %zu, extra %zu, "
                "installer-added %zu, case-collision %zu, overwritten %zu, cache-corrupt %zu\n",
-               ob->record_files, ob->nkind[FIND_MISSING], ob->nkind[FIND_CORRUPT], ob->nkind[FIND_MODE],
+               ob->record_files, ob->promised_files, ob->nkind[FIND_MISSING], ob->nkind[FIND_CORRUPT], ob->nkind[FIND_MODE],
                ob->nkind[FIND_EXTRA], ob->nkind[FIND_INSTALLER_ADDED], ob->nkind[FIND_CASE_COLLISION],
                ob->nkind[FIND_OVERWRITTEN], ob->nkind[FIND_CACHE_CORRUPT]);
     for (size_t i = 0; i < ob->nfindings; i++)

@@ -1,5 +1,5 @@
 /* policy.c - the policy registry: the table scripts/gen-policies writes
- * from subjects/NAME.subject, the default policy first. */
+ * from subjects/NAME.conf, the default policy first. */
 #include "policy/policy.h"
 
 #include <string.h>

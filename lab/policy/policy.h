@@ -2,7 +2,7 @@
  * table. "linklab" is the lab's own algorithm; others reproduce what a given
  * installer release did, so the lab can show its behaviour.
  *
- * The rows come from subjects/NAME.subject (their `policy` lines; the build
+ * The rows come from subjects/NAME.conf (their `policy` lines; the build
  * turns them into policies.inc with scripts/gen-policies): a new policy is
  * a subject file, and a new kind of behaviour is a flag here, read by the
  * engine (lab/engine/). */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common/util.h"
 #include "engine/fallback.h"
 #include "report/report.h"
@@ -121,9 +123,22 @@ static bool judge_class(const struct expectation *e, const struct cell *c, char 
     return e->negate ? n == 0 : n > 0 && n == report_judged_files(c);
 }
 
+/* the class a cell asks for: what its subject's chain starts with (bench/run
+ * records it with a derived cell: a pnpm copy is copy_file_range, a clone
+ * on btrfs), else what its mode names */
+static int asked_class(const struct cell *c)
+{
+    const char *asks = json_string_value(json_object_get(c->def, "asks"));
+    if (asks && *asks)
+        for (int k = 0; k < CLS_COUNT; k++)
+            if (strcmp(obs_class_name((enum obs_class)k), asks) == 0)
+                return k;
+    return mode_class(c->mode);
+}
+
 static bool judge_fallback(const struct expectation *e, const struct cell *c, char **observed)
 {
-    int want = mode_class(c->mode);
+    int want = asked_class(c);
     bool fell = want >= 0 && report_judged_files(c) - c->classes[want] > 0;
     char *ct = classes_text(c);
     *observed = xasprintf("%s: %s", fell ? "fell back" : "no fallback", ct);
@@ -147,23 +162,89 @@ static bool judge_complete(const struct expectation *e, const struct cell *c, ch
 /* every run: the observed one, and each timed one */
 static bool judge_exit(const struct expectation *e, const struct cell *c, char **observed)
 {
+    bool ok = c->exit_code == e->n && c->failed_runs == 0;
+    /* what the installer said last, when it did otherwise than expected */
+    const char *said = ok ? NULL : json_string_value(json_object_get(c->def, "said"));
+    char *tail = said && *said ? xasprintf(" (it said: %s)", said) : xstrdup("");
     if (c->failed_runs > 0)
-        *observed = xasprintf("exit %d; %d of %d timed runs exited otherwise", c->exit_code, c->failed_runs,
-                              c->failed_runs + c->nruns);
+        *observed = xasprintf("exit %d; %d of %d timed runs exited otherwise%s", c->exit_code, c->failed_runs,
+                              c->failed_runs + c->nruns, tail);
     else
-        *observed = xasprintf("exit %d", c->exit_code);
-    return c->exit_code == e->n && c->failed_runs == 0;
+        *observed = xasprintf("exit %d%s", c->exit_code, tail);
+    free(tail);
+    return ok;
+}
+
+static int parse_unchanged(const char *val, struct expectation *e, char *why, size_t whylen)
+{
+    if (strcmp(val, "unchanged") == 0) {
+        e->yes = true;
+        return 0;
+    }
+    snprintf(why, whylen, "want unchanged, not '%s'", val);
+    return -1;
+}
+
+/* the first few of a JSON list of strings, for what was seen */
+static void first_items(json_t *list, struct strbuf *sb)
+{
+    for (size_t i = 0; i < json_array_size(list) && i < 3; i++) {
+        strbuf_adds(sb, i ? "; " : ": ");
+        strbuf_adds(sb, json_string_value(json_array_get(list, i)) ? json_string_value(json_array_get(list, i)) : "?");
+    }
+}
+
+/* imports=yes: bench/run imported every package's modules from the target
+ * (scripts/imports) and none failed; a cell where that never ran fails */
+static bool judge_imports(const struct expectation *e, const struct cell *c, char **observed)
+{
+    json_t *im = json_object_get(c->def, "imports"), *failed = json_object_get(im, "failed");
+    if (!json_is_object(im) || !json_is_array(failed)) {
+        *observed = xstrdup("not checked");
+        return false;
+    }
+    long checked = (long)json_integer_value(json_object_get(im, "checked"));
+    size_t nf = json_array_size(failed);
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addf(&sb, "%ld imported, %zu failed", checked - (long)nf, nf);
+    first_items(failed, &sb);
+    *observed = strbuf_detach(&sb);
+    bool ok = nf == 0 && checked > 0;
+    return e->yes ? ok : !ok;
+}
+
+/* source=unchanged: after every install the cache (the installer's store)
+ * and the packages still hold the bytes recorded before the first */
+static bool judge_source(const struct expectation *e, const struct cell *c, char **observed)
+{
+    (void)e;
+    json_t *src = json_object_get(c->def, "source");
+    if (!json_is_object(src)) {
+        *observed = xstrdup("not checked");
+        return false;
+    }
+    long files = (long)json_integer_value(json_object_get(src, "files"));
+    long changed = (long)json_integer_value(json_object_get(src, "changed"));
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addf(&sb, "%ld of %ld cache and package files changed", changed, files);
+    first_items(json_object_get(src, "first"), &sb);
+    *observed = strbuf_detach(&sb);
+    return changed == 0 && files > 0;
 }
 
 static const struct exp_kind kinds[] = {
     {"class", "C", "every file is of class C (inline and empty excepted); class=!C: no file is",
      parse_class, judge_class},
-    {"fallback", "yes|no", "some file's class differs from what MODE asks, or none", parse_yes_no,
+    {"fallback", "yes|no", "some file's class differs from what MODE asks (with derive: from what the chain's first step gives), or none", parse_yes_no,
      judge_fallback},
     {"warnings", "N", "the observed install printed N warning lines", parse_count_value, judge_warnings},
     {"complete", "yes|no", "nothing missing, corrupt or with a wrong exec bit (or something is)",
      parse_yes_no, judge_complete},
     {"exit", "N", "every install, the observed one and each timed one, exits N (default 0)", parse_exit, judge_exit},
+    {"imports", "yes|no", "every top-level module of every package imports from the target alone (or one does not)",
+     parse_yes_no, judge_imports},
+    {"source", "unchanged", "the cache and the packages hold what they held before the first install (always on)",
+     parse_unchanged, judge_source},
 };
 
 int expectation_parse(const char *text, struct expectation *e, char *why, size_t whylen)

@@ -47,6 +47,10 @@ static void judge_cell(struct cell *c)
         c->verdict = "not-run";
         return;
     }
+    /* the lab could not set the cell up (a full disk, say): said first */
+    const char *error = json_string_value(json_object_get(c->def, "error"));
+    if (error && *error)
+        add_result(c, "setup", false, xstrdup(error));
     json_t *exps = json_object_get(c->def, "expectations");
     bool has_exit = false;
     for (size_t i = 0; i < json_array_size(exps); i++) {

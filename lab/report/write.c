@@ -70,6 +70,27 @@ static const char *fallback_word(const struct cell *c)
     return "-";
 }
 
+/* Subjects none of whose cells ran (an unreachable registry, a kernel
+ * without the profile): "NAME (why), NAME (why)" in sb; a PASS signs
+ * nothing off for them, and says so. */
+static void subjects_never_ran(const struct report *r, struct strbuf *sb)
+{
+    for (size_t i = 0; i < r->ncells; i++) {
+        const struct cell *c = &r->cells[i];
+        bool first = true, ran = false;
+        for (size_t j = 0; j < r->ncells; j++) {
+            if (strcmp(r->cells[j].subject, c->subject) != 0)
+                continue;
+            first &= j >= i;
+            ran |= strcmp(r->cells[j].verdict, "not-run") != 0;
+        }
+        if (!first || ran)
+            continue;
+        strbuf_addsep(sb, ", ");
+        strbuf_addf(sb, "%s (%s)", c->subject, c->reason);
+    }
+}
+
 /* ---------------------------------------------------------------- md */
 
 int report_write_md(const struct report *r, const char *path)
@@ -83,6 +104,11 @@ int report_write_md(const struct report *r, const char *path)
             r->fail, r->notrun, r->regressions);
     if (r->cells_missing > 0)
         fprintf(f, "**%ld planned cells never ran** (an interrupted run): no sign-off.\n\n", r->cells_missing);
+    struct strbuf never = STRBUF_INIT;
+    subjects_never_ran(r, &never);
+    if (never.len)
+        fprintf(f, "**Not signed off: no cell of these subjects ran**: %s.\n\n", strbuf_str(&never));
+    strbuf_release(&never);
     for (int i = 0; i < r->nruns; i++) {
         json_t *run = r->runs[i].run;
         fprintf(f, "- run `%s` on **%s**: %s, kernel %s, %lld CPUs, %s, %s; definition `%s` (sha256 %.12s), "
@@ -157,6 +183,19 @@ int report_write_md(const struct report *r, const char *path)
                     cell_label(r, c, label, sizeof label), c->median * 1e3, c->base_median * 1e3);
         }
     }
+    /* where the expectations came from: the subject's declared chain on
+     * the layout (bench/run's derive), one line per cell */
+    bool derived = false;
+    for (size_t i = 0; i < r->ncells; i++) {
+        char label[512];
+        const char *why = json_string_value(json_object_get(r->cells[i].def, "derivation"));
+        if (!why || !*why)
+            continue;
+        if (!derived)
+            fprintf(f, "\n## Derived expectations\n\n");
+        derived = true;
+        fprintf(f, "- `%s`: %s\n", cell_label(r, &r->cells[i], label, sizeof label), why);
+    }
     bool flagged = false;
     for (size_t i = 0; i < r->ncells; i++) {
         char label[512];
@@ -188,6 +227,8 @@ static json_t *cell_json(const struct report *r, const struct cell *c)
                           "mode", c->mode, "corpus", c->corpus, "profiles", json_object_get(c->def, "profiles"),
                           "files", (json_int_t)c->files, "status", c->status, "verdict", c->verdict);
     json_object_set_new(o, "reason", c->reason[0] ? json_string(c->reason) : json_null());
+    const char *why = json_string_value(json_object_get(c->def, "derivation"));
+    json_object_set_new(o, "derivation", why && *why ? json_string(why) : json_null());
     json_object_set_new(o, "timing", c->timed ? json_pack("{s:f,s:f,s:f,s:f,s:f,s:i,s:i}", "median_s", c->median,
                                                           "mean_s", c->mean, "stddev_s", c->stddev, "min_s", c->min,
                                                           "max_s", c->max, "runs", c->nruns, "failed_runs",
@@ -467,6 +508,11 @@ void report_print_table(const struct report *r)
         snprintf(why, sizeof why, ": %ld planned cells never ran (an interrupted run)", r->cells_missing);
     else if (r->pass == 0)
         snprintf(why, sizeof why, ": no cell ran and passed");
+    struct strbuf never = STRBUF_INIT;
+    subjects_never_ran(r, &never);
+    if (never.len)
+        printf("not signed off, no cell of theirs ran: %s\n", strbuf_str(&never));
+    strbuf_release(&never);
     printf("sign-off: %s (%d pass, %d fail, %d not run, %d regressions)%s\n", report_passed(r) ? "PASS" : "FAIL",
            r->pass, r->fail, r->notrun, r->regressions, why);
 }

@@ -184,57 +184,102 @@ LAB_SUBJECTS_DIR=${LINKLAB_SUBJECTS:-$LAB_LIB_TOP/subjects}
 # shellcheck disable=SC2034 # read by the scripts that source this file
 SUBJ_summary="" SUBJ_command="" SUBJ_policy="" SUBJ_policy_line=0
 
-subject_names() { names_in "$LAB_SUBJECTS_DIR" subject; }
+subject_names() { names_in "$LAB_SUBJECTS_DIR" conf; }
 
 # subject_check_name NAME: a subject's name is a file name of letters,
 # digits, '.', '_' and '-' (it names cells and directories)
 subject_check_name() {
     [[ $1 =~ ^[A-Za-z0-9._-]+$ ]] || {
-        echo "${prog:-linklab}: $LAB_SUBJECTS_DIR/$1.subject: a subject's name takes letters, digits, '.', '_' and '-' only" >&2
+        echo "${prog:-linklab}: $LAB_SUBJECTS_DIR/$1.conf: a subject's name takes letters, digits, '.', '_' and '-' only" >&2
         return 1
     }
 }
 
 # subject_load FILE: reads a subject file (format: subjects/README.md;
 # nothing in it is executed) into SUBJ_summary, SUBJ_command, SUBJ_policy
-# (the words after `policy`), SUBJ_policy_line (its line number) and
-# SUBJ_warns (the extended regex a warning line matches; default
-# LAB_DEFAULT_WARNS). A
-# statement it does not know, or a second one of a kind, is one line
-# naming FILE:LINE on stderr, and status 1.
+# (the words after `policy`), SUBJ_policy_line, SUBJ_warns (the extended
+# regex a warning line matches; default LAB_DEFAULT_WARNS), SUBJ_consumes
+# (wheels or npm), SUBJ_provision (npm PACKAGE BINPATH | debian PACKAGE |
+# path COMMAND; empty: nothing to provision), SUBJ_copies (readwrite or
+# copy_file_range), SUBJ_own and SUBJ_mutable (globs, one a line), and the
+# maps SUBJ_modes[MODE] (its option words), SUBJ_chains[MODE] (its steps)
+# and SUBJ_warn[FROM>TO] (warning lines). A statement it does not know, a
+# second one of a kind, or a wrong value is one line naming FILE:LINE on
+# stderr, and status 1.
 # shellcheck disable=SC2034 # SUBJ_* are read by the scripts that source this file
 subject_load() {
-    local f=$1 line lineno=0 w
+    local f=$1 line lineno=0 w var rest s warns_line=0
+    local -A chain_line=()
     SUBJ_summary="" SUBJ_command="" SUBJ_policy="" SUBJ_policy_line=0 SUBJ_warns=""
+    SUBJ_consumes="" SUBJ_provision="" SUBJ_copies="" SUBJ_own="" SUBJ_mutable=""
+    declare -gA SUBJ_modes=() SUBJ_chains=() SUBJ_warn=()
     if [ ! -f "$f" ] || [ ! -r "$f" ]; then
         echo "${prog:-linklab}: $f: not a readable file" >&2
         return 1
     fi
+    _subject_bad() { echo "${prog:-linklab}: $f:$lineno: $1" >&2; }
     while IFS= read -r line || [ -n "$line" ]; do
         lineno=$((lineno + 1))
         line=${line%$'\r'} # a file saved with CRLF line ends reads the same
         [ "$lineno" -ne 1 ] || line=${line#$'\xef\xbb\xbf'} # and one with a byte-order mark
         read -r -a w <<<"$line"
         if [ "${#w[@]}" -eq 0 ] || [[ ${w[0]} == '#'* ]]; then continue; fi
-        local rest=${line#*"${w[0]}"}
+        rest=${line#*"${w[0]}"}
         rest=${rest#"${rest%%[![:space:]]*}"}
+        [ -n "$rest" ] || { _subject_bad "${w[0]} with nothing after it"; return 1; }
         case ${w[0]} in
-        summary | command | policy | warns)
-            local var=SUBJ_${w[0]}
-            [ -z "${!var}" ] || { echo "${prog:-linklab}: $f:$lineno: a second ${w[0]} line" >&2; return 1; }
-            [ -n "$rest" ] || { echo "${prog:-linklab}: $f:$lineno: ${w[0]} with nothing after it" >&2; return 1; }
+        summary | command | policy | warns | consumes | provision | copies)
+            var=SUBJ_${w[0]}
+            [ -z "${!var}" ] || { _subject_bad "a second ${w[0]} line"; return 1; }
             printf -v "$var" '%s' "$rest"
-            [ "${w[0]}" != policy ] || SUBJ_policy="${w[*]:1}" SUBJ_policy_line=$lineno ;;
-        *) echo "${prog:-linklab}: $f:$lineno: unknown statement '${w[0]}' (summary, command, policy, warns)" >&2
+            case ${w[0]} in
+            policy) SUBJ_policy="${w[*]:1}" SUBJ_policy_line=$lineno ;;
+            warns) warns_line=$lineno ;;
+            consumes) [[ $rest =~ ^(wheels|npm)$ ]] || { _subject_bad "consumes wheels or npm, not '$rest'"; return 1; } ;;
+            copies) [[ $rest =~ ^(readwrite|copy_file_range)$ ]] ||
+                { _subject_bad "copies readwrite or copy_file_range, not '$rest'"; return 1; } ;;
+            provision)
+                case "${w[1]}:${#w[@]}" in
+                npm:4 | debian:3 | path:3) SUBJ_provision="${w[*]:1}" ;;
+                *) _subject_bad "provision npm PACKAGE BINPATH, debian PACKAGE or path COMMAND"; return 1 ;;
+                esac ;;
+            esac ;;
+        mode)
+            [[ ${w[1]} =~ ^(clone|hardlink|copy|symlink|auto)$ ]] ||
+                { _subject_bad "mode takes a lab mode (clone, hardlink, copy, symlink, auto), not '${w[1]}'"; return 1; }
+            [ -z "${SUBJ_modes[${w[1]}]+set}" ] || { _subject_bad "a second mode ${w[1]} line"; return 1; }
+            SUBJ_modes[${w[1]}]="${w[*]:2}" ;;
+        chain)
+            [ "${#w[@]}" -ge 3 ] || { _subject_bad "chain MODE STEP... (steps: clone hardlink copy symlink)"; return 1; }
+            [ -z "${SUBJ_chains[${w[1]}]+set}" ] || { _subject_bad "a second chain ${w[1]} line"; return 1; }
+            for s in "${w[@]:2}"; do
+                [[ $s =~ ^(clone|hardlink|copy|symlink)$ ]] ||
+                    { _subject_bad "chain step '$s' is none of clone, hardlink, copy, symlink"; return 1; }
+            done
+            SUBJ_chains[${w[1]}]="${w[*]:2}" chain_line[${w[1]}]=$lineno ;;
+        warn)
+            [[ ${#w[@]} -eq 4 && ${w[1]} =~ ^(clone|hardlink|copy|symlink)$ && ${w[2]} =~ ^(clone|hardlink|copy|symlink|none)$ && ${w[3]} =~ ^[0-9]{1,6}$ ]] ||
+                { _subject_bad "warn FROM TO N: FROM and TO are steps (clone, hardlink, copy, symlink; TO also none), not modes, and N a number: the warning lines when a chain that starts at step FROM lands on step TO"; return 1; }
+            [ -z "${SUBJ_warn["${w[1]}>${w[2]}"]+set}" ] || { _subject_bad "a second warn ${w[1]} ${w[2]} line"; return 1; }
+            SUBJ_warn["${w[1]}>${w[2]}"]=${w[3]} ;;
+        own | mutable)
+            var=SUBJ_${w[0]}
+            printf -v "$var" '%s' "${!var}$(printf '%s\n' "${w[@]:1}")"$'\n' ;;
+        *) _subject_bad "unknown statement '${w[0]}' (summary, command, policy, warns, consumes, provision, mode, chain, warn, copies, own, mutable)"
             return 1 ;;
         esac
     done <"$f"
+    for s in "${!SUBJ_chains[@]}"; do
+        [ -n "${SUBJ_modes[$s]+set}" ] || { echo "${prog:-linklab}: $f:${chain_line[$s]}: chain $s without a mode $s line" >&2; return 1; }
+    done
     if [ -n "$SUBJ_warns" ]; then
         local rc=0
         grep -Eq -- "$SUBJ_warns" /dev/null 2>/dev/null || rc=$?
-        [ "$rc" -le 1 ] || { echo "${prog:-linklab}: $f: warns '$SUBJ_warns' is not an extended regular expression" >&2; return 1; }
+        [ "$rc" -le 1 ] || { echo "${prog:-linklab}: $f:$warns_line: warns '$SUBJ_warns' is not an extended regular expression" >&2; return 1; }
     fi
     [ -n "$SUBJ_warns" ] || SUBJ_warns=$LAB_DEFAULT_WARNS
+    [ -n "$SUBJ_consumes" ] || SUBJ_consumes=wheels
+    [ -n "$SUBJ_copies" ] || SUBJ_copies=readwrite
 }
 
 # what a warning line matches when a subject does not say (grep -Ei)
@@ -358,4 +403,261 @@ template_unknown() {
         echo "{$p}"
         return 0
     done
+}
+
+# ------------------------------------------------------------- derive
+
+# profile_get PROFILE KEY: the value of KEY= in images/PROFILE.conf (empty
+# when the file or the key is not there)
+profile_get() {
+    local line
+    [ -f "$LAB_PROFILES_DIR/$1.conf" ] || return 0
+    while IFS= read -r line || [ -n "$line" ]; do
+        [ "${line%%=*}" != "$2" ] || { printf '%s' "${line#*=}"; return 0; }
+    done <"$LAB_PROFILES_DIR/$1.conf"
+}
+
+# layout_relation LAYOUT: same, bind, subvol or cross (how the cache and
+# the target are related)
+layout_relation() {
+    case $1 in
+    same-*) echo same ;;
+    bind-*) echo bind ;;
+    subvol-*) echo subvol ;;
+    cross-*) echo cross ;;
+    esac
+}
+
+# derive_step LAYOUT STEP COPIES: whether one step of a fallback chain
+# works on the layout, as "CLASS|why" (CLASS empty: the step fails there),
+# from the layout's relation and the cache profile's declared capabilities
+# (images/*.conf: reflink, hardlink, labfs_options maxlinks=). COPIES is the
+# subject's copy method: copy_file_range shares extents where FICLONE works.
+derive_step() {
+    local layout=$1 step=$2 copies=$3 rel p reflink hardlink
+    rel=$(layout_relation "$layout")
+    local across=${rel/bind/mounts (a bind mount)}
+    across=${across/subvol/btrfs subvolumes}
+    p=$(layout_profiles "$layout" | head -n 1)
+    reflink=$(profile_get "$p" reflink) hardlink=$(profile_get "$p" hardlink)
+    case $step in
+    clone)
+        if [ "$rel" = cross ]; then echo "|FICLONE across filesystems gets EXDEV"
+        elif [ "$reflink" != yes ]; then echo "|$p has no reflink (reflink=$reflink in images/$p.conf)"
+        else echo "cloned|FICLONE works on $p$([ "$rel" = same ] || echo " across $across")"
+        fi ;;
+    hardlink)
+        if [ "$rel" != same ]; then echo "|link(2) across ${across/cross/filesystems} gets EXDEV"
+        elif [ "$hardlink" != yes ]; then echo "|$p has no hard links"
+        elif [[ $(profile_get "$p" labfs_options) == *maxlinks=* ]]; then
+            echo "mixed|$p limits links ($(profile_get "$p" labfs_options)): hardlinks until EMLINK, what then is the installer's"
+        else echo "hardlinked|link(2) works within $p"
+        fi ;;
+    symlink) echo "symlinked|symlinks work anywhere" ;;
+    copy)
+        if [ "$copies" = copy_file_range ] && [ "$rel" != cross ] && [ "$reflink" = yes ]; then
+            echo "cloned|its copy is copy_file_range, which shares extents on $p: on disk a clone"
+        else echo "copied|a copy works anywhere"
+        fi ;;
+    esac
+}
+
+# derive LAYOUT MODE CHAIN COPIES WARNSPEC: the expectations a subject's
+# declared fallback chain (CHAIN: its steps for MODE) and warning policy
+# (WARNSPEC: FROM>TO=N words) give on a layout, as the words of DERIVED
+# (class=, fallback=, warnings=, complete=, exit=), the reasoning as one
+# line in DERIVATION, and in DERIVED_ASKS the class the chain's first step
+# gives where it works (what fallback= is judged against)
+# shellcheck disable=SC2034 # DERIVED_ASKS is read by the callers
+derive() {
+    local layout=$1 mode=$2 chain=$3 copies=$4 warnspec=$5 step res cls="" reasons=() first="" landed=none kv n=0
+    DERIVED=() DERIVATION="" DERIVED_ASKS=""
+    for step in $chain; do
+        [ -n "$first" ] || first=$step
+        res=$(derive_step "$layout" "$step" "$copies")
+        reasons+=("$step: ${res#*|}")
+        if [ -n "${res%%|*}" ]; then
+            cls=${res%%|*} landed=$step
+            break
+        fi
+    done
+    # the first step's own class, wherever it lands
+    case $first in
+    clone) DERIVED_ASKS=cloned ;;
+    hardlink) DERIVED_ASKS=hardlinked ;;
+    symlink) DERIVED_ASKS=symlinked ;;
+    *) DERIVED_ASKS=copied
+        [ "$copies" != copy_file_range ] || [ "$cls" != cloned ] || DERIVED_ASKS=cloned ;;
+    esac
+    for kv in $warnspec; do
+        [ "${kv%%=*}" != "$first>$landed" ] || n=${kv#*=}
+    done
+    [ "$landed" != "$first" ] || n=0
+    DERIVATION="$mode on $layout: $(printf '%s; ' "${reasons[@]}")"
+    DERIVATION=${DERIVATION%; }
+    if [ "$landed" = none ]; then
+        DERIVED=(exit=1 "warnings=$n")
+        DERIVATION+=" => no step works: the install fails"
+        return 0
+    fi
+    DERIVED=(exit=0 complete=yes "warnings=$n")
+    if [ "$cls" = mixed ]; then
+        DERIVATION+=" => no one class (the link limit splits the files)"
+    else
+        DERIVED+=("class=$cls" "fallback=$([ "$landed" = "$first" ] && echo no || echo yes)")
+        DERIVATION+=" => $cls"
+    fi
+    [ "$landed" = "$first" ] && DERIVATION+=", no fallback" || DERIVATION+=", a fallback from $first to $landed"
+    DERIVATION+=", $n warning line$([ "$n" = 1 ] || echo s)"
+    local p
+    for p in $(layout_profiles "$layout"); do
+        [ "$(profile_get "$p" case_sensitive)" != no ] ||
+            DERIVATION+="; $p is case-insensitive: names that differ only by case are one file there, which complete=yes reports"
+    done
+}
+
+# ------------------------------------------------------- npm registry
+
+# the registry npm packages come from (a test points it somewhere that
+# cannot answer)
+LAB_NPM_REGISTRY=${LINKLAB_NPM_REGISTRY:-https://registry.npmjs.org}
+
+# integrity_of FILE: the sha512 integrity string npm uses ("sha512-BASE64")
+integrity_of() {
+    python3 -c 'import base64, hashlib, sys
+print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$1"
+}
+
+# npm_download NAME VERSION INTEGRITY FILE: the registry's tarball of
+# NAME@VERSION into FILE, checked against INTEGRITY (a pin; empty: the
+# integrity the registry publishes for that version). 1 with the reason in
+# NPM_ERR (unreachable registry, no such version, a tarball that does not
+# match), FILE removed; NPM_MISSING=1 when the registry answered that it
+# has no such version (a definition's mistake, not the network's); the
+# integrity it checked in NPM_INTEGRITY.
+# shellcheck disable=SC2034 # NPM_* are read by the callers
+npm_download() {
+    local name=$1 version=$2 integrity=$3 file=$4 url meta got code
+    NPM_ERR="" NPM_MISSING=0
+    if [ -z "$integrity" ]; then
+        url=$LAB_NPM_REGISTRY/$name/$version
+        code=$(curl -sSL --retry 2 --max-time 60 -o "$file.meta" -w '%{http_code}' "$url" 2>"$file.err") || code=${code:-000}
+        if [ "$code" = 404 ]; then
+            NPM_ERR="the npm registry has no $name at version $version ($url: 404)" NPM_MISSING=1
+            rm -f "$file.meta" "$file.err"
+            return 1
+        elif [ "$code" != 200 ]; then
+            NPM_ERR="$name@$version: the registry did not answer ($url: $(tail -n 1 "$file.err" 2>/dev/null || true) HTTP $code)"
+            rm -f "$file.meta" "$file.err"
+            return 1
+        fi
+        integrity=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["dist"]["integrity"])' "$file.meta" 2>/dev/null) ||
+            { NPM_ERR="$name@$version: the registry's answer at $url names no dist.integrity"; rm -f "$file.meta" "$file.err"; return 1; }
+        rm -f "$file.meta" "$file.err"
+    fi
+    url=$LAB_NPM_REGISTRY/$name/-/${name##*/}-$version.tgz
+    if ! meta=$(curl -fsSL --retry 2 --max-time 300 -o "$file" "$url" 2>&1); then
+        rm -f "$file"
+        NPM_ERR="$name@$version: download failed ($url: $(tail -n 1 <<<"${meta:-curl failed}"))"
+        return 1
+    fi
+    got=$(integrity_of "$file")
+    if [ "$got" != "$integrity" ]; then
+        rm -f "$file"
+        NPM_ERR="$name@$version from $url does not match its integrity (expected $integrity, downloaded $got)"
+        return 1
+    fi
+    NPM_INTEGRITY=$integrity
+}
+
+# npm_unpack TARBALL DIR: the package's files (its one top directory
+# stripped) into DIR, which is replaced
+npm_unpack() {
+    rm -rf "$2"
+    mkdir -p "$2"
+    tar -xzf "$1" -C "$2" --strip-components=1 --no-same-owner
+}
+
+# --------------------------------------------------- source=unchanged
+
+# tree_digest GLOBS PATH...: "sha256 size mode uid:gid path" of every
+# regular file under each PATH that is a directory (but those whose path
+# under it matches one of GLOBS, one a line, as --own's: '*' stops at '/',
+# a leading '**/' is any directories: files the installer rewrites on
+# purpose, like a store's index) and of each PATH that is a file, sorted:
+# what an install must leave as it was, bytes, mode and owner
+tree_digest() {
+    python3 - "$@" <<'PY'
+import hashlib, os, re, sys
+def glob_re(g):
+    out, i = "", 0
+    while i < len(g):
+        if g.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif g[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif g[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(g[i]), i + 1
+    return re.compile(out + r"\Z")
+globs = [glob_re(g) for g in sys.argv[1].split("\n") if g]
+def digest(path):
+    h = hashlib.sha256()
+    with open(path, "rb", buffering=0) as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+out = {}
+def add(path):
+    st = os.lstat(path)
+    if os.path.isfile(path) and not os.path.islink(path):
+        out[path] = "%s %d %o %d:%d %s" % (digest(path), st.st_size, st.st_mode & 0o7777, st.st_uid, st.st_gid, path)
+for root in sys.argv[2:]:
+    if not os.path.isdir(root) or os.path.islink(root):
+        add(root)
+        continue
+    for d, dirs, files in os.walk(root):
+        for n in files:
+            p = os.path.join(d, n)
+            if not any(g.match(os.path.relpath(p, root)) for g in globs):
+                add(p)
+print("\n".join(out[p] for p in sorted(out)))
+PY
+}
+
+# source_changes BEFORE AFTER: the files of the BEFORE digest that AFTER
+# does not hold as they were, as JSON: {"files": N, "changed": M,
+# "first": ["PATH: why", ... up to 10]}
+source_changes() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+def load(p):
+    d = {}
+    for line in open(p):
+        line = line.rstrip("\n")
+        if line:
+            h, size, mode, owner, path = line.split(" ", 4)
+            d[path] = (h, int(size), mode, owner)
+    return d
+before, after = load(sys.argv[1]), load(sys.argv[2])
+changed = []
+for path, (h, size, mode, owner) in sorted(before.items()):
+    if path not in after:
+        changed.append(path + ": gone")
+        continue
+    h2, size2, mode2, owner2 = after[path]
+    why = []
+    if size2 != size:
+        why.append("%d bytes, was %d" % (size2, size))
+    elif h2 != h:
+        why.append("other bytes")
+    if mode2 != mode:
+        why.append("mode %s, was %s" % (mode2, mode))
+    if owner2 != owner:
+        why.append("owner %s, was %s" % (owner2, owner))
+    if why:
+        changed.append("%s: %s" % (path, ", ".join(why)))
+print(json.dumps({"files": len(before), "changed": len(changed), "first": changed[:10]}))
+PY
 }

@@ -223,8 +223,8 @@ EOF
 @test "bench/run: warnings are what the subject's warns pattern matches, on stdout and stderr; pip's root notice is no warning" {
     subs=$BATS_TEST_TMPDIR/subjects
     mkdir -p "$subs"
-    cp "$LAB_TOP/subjects/pip.subject" "$subs/"
-    cat >"$subs/talk.subject" <<'EOF'
+    cp "$LAB_TOP/subjects/pip.conf" "$subs/"
+    cat >"$subs/talk.conf" <<'EOF'
 summary copies, and says two things on stdout and one on stderr
 command sh -c 'echo "note: fell back to copy"; echo "NOTE: again" >&2; echo "all good"; cp -a --reflink=never "$@"' sh {entries} {target}
 warns ^note:
@@ -243,9 +243,59 @@ EOF
     [[ "$output" == *"same-tmpfs.talk.copy.tiny"*pass* ]]
     [[ "$output" == *"same-tmpfs.pip.copy.tiny"*pass* ]]
     # a pattern that is no regular expression is a usage error, naming the file
-    printf 'summary x\ncommand cp {entries} {target}\nwarns (\n' >"$subs/bad.subject"
+    printf 'summary x\ncommand cp {entries} {target}\nwarns (\n' >"$subs/bad.conf"
     LINKLAB_SUBJECTS=$subs run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/w.conf" --out "$BATS_TEST_TMPDIR/w2"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"bad.subject: warns '(' is not an extended regular expression"* ]]
+    [[ "$output" == *"bad.conf:3: warns '(' is not an extended regular expression"* ]]
+    assert_nothing_held
+}
+
+@test "bench/run hygiene with a failing cell and one profile already up: brings up only the missing one, takes down only it, --out leaves results/latest alone" {
+    "$LAB_TOP/scripts/images" up tmpfs >/dev/null
+    latest_before=$(readlink "$LAB_TOP/results/latest" 2>/dev/null || echo none)
+    printf 'runs 1\nwarmup 0\ncorpus tiny\ncell same-tmpfs linklab copy class=cloned\ncell same-btrfs linklab copy derive\n' >"$BATS_TEST_TMPDIR/f.conf"
+    run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/f.conf" --out "$BATS_TEST_TMPDIR/r"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"bringing up btrfs"* ]]
+    [[ "$output" == *"same-tmpfs.linklab.copy.tiny"*FAIL* ]]
+    python3 -c 'import json, sys
+a = {p["profile"]: p["state"] for p in json.loads(sys.argv[1])["profiles"]}
+assert a["tmpfs"] == "up" and a["btrfs"].startswith("down"), a
+assert all(s.startswith("down") for p, s in a.items() if p != "tmpfs"), a' "$("$LAB_TOP/scripts/images" status --json)"
+    [ "$(readlink "$LAB_TOP/results/latest" 2>/dev/null || echo none)" = "$latest_before" ]
+    "$LAB_TOP/scripts/images" down tmpfs >/dev/null
+    assert_nothing_held
+}
+
+@test "bench/run: a cell the lab cannot prepare (its target cannot be made) fails saying why, and the run goes on to a report" {
+    "$LAB_TOP/scripts/images" up ext4 >/dev/null
+    eval "$("$LAB_TOP/scripts/images" layout same-ext4)"
+    # an immutable target directory: mkdir under it fails, as on a full disk
+    chattr +i "$TARGET"
+    printf 'runs 1\nwarmup 0\ncorpus tiny\ncell same-ext4 linklab copy derive\ncell same-tmpfs linklab copy derive\n' >"$BATS_TEST_TMPDIR/p.conf"
+    run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/p.conf" --out "$BATS_TEST_TMPDIR/r"
+    chattr -i "$TARGET"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"same-ext4.linklab.copy.tiny"*FAIL*"setup: preparing the target failed: mkdir: cannot create directory"* ]]
+    [[ "$output" == *"same-tmpfs.linklab.copy.tiny"*pass* ]]
+    [ -s "$BATS_TEST_TMPDIR/r/report.md" ]
+    "$LAB_TOP/scripts/images" down ext4 >/dev/null
+    assert_nothing_held
+}
+
+@test "bench/run: an install that exits otherwise than expected fails with its last words in the report" {
+    cat >"$BATS_TEST_TMPDIR/s.conf" <<'EOF2'
+runs 1
+warmup 0
+corpus tiny
+subject grumpy sh -c 'echo "error: NoSpaceLeft accessing temporary directory" >&2; exit 3'
+cell same-tmpfs grumpy copy
+EOF2
+    run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/s.conf" --out "$BATS_TEST_TMPDIR/r"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"exit=0: exit 3; 1 of 1 timed runs exited otherwise (it said: error: NoSpaceLeft accessing temporary directory )"* ]]
     assert_nothing_held
 }

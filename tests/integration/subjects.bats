@@ -28,7 +28,7 @@ C
 }
 
 @test "gen-policies: the project's subjects give linklab (default, first) and uv-0.4" {
-    "$LAB_TOP/scripts/gen-policies" "$LAB_TOP"/subjects/*.subject >"$S/p.inc"
+    "$LAB_TOP/scripts/gen-policies" "$LAB_TOP"/subjects/*.conf >"$S/p.inc"
     compiles "$S/p.inc"
     run grep -c '^{.name' "$S/p.inc"
     [ "$output" -eq 2 ]
@@ -37,25 +37,25 @@ C
 }
 
 @test "gen-policies: quotes, backslashes, comment marks and CRLF in a summary still compile, kept as written" {
-    cp "$LAB_TOP/subjects/linklab.subject" "$S/"
+    cp "$LAB_TOP/subjects/linklab.conf" "$S/"
     printf '%s\r\n' 'summary say "hi" \n C:\dir */ /* #1 done' 'policy odd clone-whole-dir' \
-        'command {linklab} install --policy odd {wheels}' >"$S/odd.subject"
-    "$LAB_TOP/scripts/gen-policies" "$S"/*.subject >"$S/p.inc"
+        'command {linklab} install --policy odd {wheels}' >"$S/odd.conf"
+    "$LAB_TOP/scripts/gen-policies" "$S"/*.conf >"$S/p.inc"
     compiles "$S/p.inc"
     grep -qF '.summary = "say \"hi\" \\n C:\\dir */ /* #1 done"' "$S/p.inc"
 }
 
 @test "gen-policies: an unknown flag, a second default, a bad name, no summary: one line naming the file, exit 1" {
-    cp "$LAB_TOP/subjects/linklab.subject" "$S/"
+    cp "$LAB_TOP/subjects/linklab.conf" "$S/"
     local bad
     for bad in 'policy x fast' 'policy x default' 'policy "x;y"' ''; do
-        { echo '# a subject'; [ -z "$bad" ] || echo 'summary s'; echo "${bad:-policy x}"; } >"$S/x.subject"
-        run "$LAB_TOP/scripts/gen-policies" "$S/linklab.subject" "$S/x.subject"
+        { echo '# a subject'; [ -z "$bad" ] || echo 'summary s'; echo "${bad:-policy x}"; } >"$S/x.conf"
+        run "$LAB_TOP/scripts/gen-policies" "$S/linklab.conf" "$S/x.conf"
         [ "$status" -eq 1 ]
         [ "${#lines[@]}" -eq 1 ]
-        [[ "$output" == "scripts/gen-policies: $S/x.subject"* ]]
+        [[ "$output" == "scripts/gen-policies: $S/x.conf"* ]]
     done
-    run "$LAB_TOP/scripts/gen-policies" "$LAB_TOP/subjects/cp.subject"
+    run "$LAB_TOP/scripts/gen-policies" "$LAB_TOP/subjects/cp.conf"
     [ "$status" -eq 1 ]
     [[ "$output" == *"exactly one policy line must carry the flag 'default' (found 0)"* ]]
 }
@@ -66,9 +66,9 @@ C
     printf '%s\n' '# a policy added as one file' 'summary mine: clone the whole directory, quietly' \
         'policy mine clone-whole-dir' \
         'command {linklab} install --quiet --policy mine --mode {mode} --cache {cache} --target {target} {wheels}' \
-        >"$S/mine.subject"
+        >"$S/mine.conf"
     run make -C "$LAB_TOP" -s LINKLAB_DEPS_DONE=1 BUILD="$S/build" \
-        SUBJECTS="$(ls "$LAB_TOP"/subjects/*.subject | tr '\n' ' ') $S/mine.subject" "$S/build/linklab"
+        SUBJECTS="$(ls "$LAB_TOP"/subjects/*.conf | tr '\n' ' ') $S/mine.conf" "$S/build/linklab"
     [ "$status" -eq 0 ]
     run "$S/build/linklab" install --help
     [[ "$output" == *"mine     mine: clone the whole directory, quietly"* ]]
