@@ -528,6 +528,14 @@ integrity_of() {
 print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$1"
 }
 
+# curl_said TEXT: curl's own error line in TEXT ("curl: (60) SSL
+# certificate problem: ..."), not the advice it prints after it
+curl_said() {
+    local line
+    line=$(grep -m 1 '^curl:' <<<"$1") || line=$(head -n 1 <<<"$1")
+    printf '%s' "${line:-curl failed}"
+}
+
 # npm_download NAME VERSION INTEGRITY FILE: the registry's tarball of
 # NAME@VERSION into FILE, checked against INTEGRITY (a pin; empty: the
 # integrity the registry publishes for that version). 1 with the reason in
@@ -547,7 +555,7 @@ npm_download() {
             rm -f "$file.meta" "$file.err"
             return 1
         elif [ "$code" != 200 ]; then
-            NPM_ERR="$name@$version: the registry did not answer ($url: $(tail -n 1 "$file.err" 2>/dev/null || true) HTTP $code)"
+            NPM_ERR="$name@$version: the registry did not answer ($url: $(curl_said "$(cat "$file.err" 2>/dev/null)") HTTP $code)"
             rm -f "$file.meta" "$file.err"
             return 1
         fi
@@ -558,7 +566,7 @@ npm_download() {
     url=$LAB_NPM_REGISTRY/$name/-/${name##*/}-$version.tgz
     if ! meta=$(curl -fsSL --retry 2 --max-time 300 -o "$file" "$url" 2>&1); then
         rm -f "$file"
-        NPM_ERR="$name@$version: download failed ($url: $(tail -n 1 <<<"${meta:-curl failed}"))"
+        NPM_ERR="$name@$version: download failed ($url: $(curl_said "$meta"))"
         return 1
     fi
     got=$(integrity_of "$file")
