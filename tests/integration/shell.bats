@@ -303,3 +303,13 @@ T
     run source_changes "$S/before" "$S/after"
     [[ "$output" == *"index.db: other bytes, mode 600, was 644"* ]]
 }
+
+@test "no script ends a pipe in grep -q: under pipefail its early exit fails the writer with SIGPIPE, so the check would answer at random" {
+    run grep -nE '\|[[:space:]]*grep[[:space:]]+-[A-Za-z]*q' "$LAB_TOP"/bench/run "$LAB_TOP"/bench/scenarios \
+        "$LAB_TOP"/bench/images-up "$LAB_TOP"/bench/install-modes "$LAB_TOP"/bench/observe "$LAB_TOP"/scripts/images \
+        "$LAB_TOP"/scripts/deps "$LAB_TOP"/scripts/fidelity "$LAB_TOP"/scripts/imports "$LAB_TOP"/scripts/lib/common.bash \
+        "$LAB_TOP"/scripts/gen-policies "$LAB_TOP"/scripts/lint-workflows \
+        "$LAB_TOP"/scripts/lib/supervise.bash "$LAB_TOP"/tests/run "$LAB_TOP"/.ci/run
+    echo "$output"
+    [ "$status" -eq 1 ]
+}
