@@ -576,6 +576,8 @@ int walk_target(struct obs *ob)
 
 struct obs_file *find_file(struct obs *ob, const char *rel)
 {
+    if (ob->n == 0) /* an empty target: no array to search (bsearch wants one) */
+        return NULL;
     struct obs_file key = {.rel = (char *)rel};
     return bsearch(&key, ob->files, ob->n, sizeof *ob->files, cmp_rel);
 }

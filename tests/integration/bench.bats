@@ -269,19 +269,22 @@ assert all(s.startswith("down") for p, s in a.items() if p != "tmpfs"), a' "$("$
 }
 
 @test "bench/run: a cell the lab cannot prepare (its target cannot be made) fails saying why, and the run goes on to a report" {
-    "$LAB_TOP/scripts/images" up ext4 >/dev/null
-    eval "$("$LAB_TOP/scripts/images" layout same-ext4)"
-    # an immutable target directory: mkdir under it fails, as on a full disk
-    chattr +i "$TARGET"
-    printf 'runs 1\nwarmup 0\ncorpus tiny\ncell same-ext4 linklab copy derive\ncell same-tmpfs linklab copy derive\n' >"$BATS_TEST_TMPDIR/p.conf"
+    # tmpfs already up (as a user's profiles may be), its layout's target
+    # directory made read-only by a bind mount of its own: mkdir under it
+    # fails, as on a full image
+    "$LAB_TOP/scripts/images" up tmpfs >/dev/null
+    eval "$("$LAB_TOP/scripts/images" layout same-tmpfs)"
+    mount --bind "$TARGET" "$TARGET"
+    mount -o remount,bind,ro "$TARGET"
+    printf 'runs 1\nwarmup 0\ncorpus tiny\ncell same-tmpfs linklab copy derive\ncell cross-tmpfs-btrfs linklab copy derive\n' >"$BATS_TEST_TMPDIR/p.conf"
     run "$LAB_TOP/bench/run" "$BATS_TEST_TMPDIR/p.conf" --out "$BATS_TEST_TMPDIR/r"
-    chattr -i "$TARGET"
+    umount "$TARGET"
     echo "$output"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"same-ext4.linklab.copy.tiny"*FAIL*"setup: preparing the target failed: mkdir: cannot create directory"* ]]
-    [[ "$output" == *"same-tmpfs.linklab.copy.tiny"*pass* ]]
+    [[ "$output" == *"same-tmpfs.linklab.copy.tiny"*FAIL*"setup: preparing the target failed: mkdir: cannot create directory"* ]]
+    [[ "$output" == *"cross-tmpfs-btrfs.linklab.copy.tiny"*pass* ]]
     [ -s "$BATS_TEST_TMPDIR/r/report.md" ]
-    "$LAB_TOP/scripts/images" down ext4 >/dev/null
+    "$LAB_TOP/scripts/images" down tmpfs >/dev/null
     assert_nothing_held
 }
 
