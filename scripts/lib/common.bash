@@ -211,7 +211,7 @@ subject_load() {
     local f=$1 line lineno=0 w var rest s warns_line=0
     local -A chain_line=()
     SUBJ_summary="" SUBJ_command="" SUBJ_policy="" SUBJ_policy_line=0 SUBJ_warns=""
-    SUBJ_consumes="" SUBJ_provision="" SUBJ_copies="" SUBJ_own="" SUBJ_mutable=""
+    SUBJ_consumes="" SUBJ_provision="" SUBJ_copies="" SUBJ_clones="" SUBJ_own="" SUBJ_mutable=""
     declare -gA SUBJ_modes=() SUBJ_chains=() SUBJ_warn=()
     if [ ! -f "$f" ] || [ ! -r "$f" ]; then
         echo "${prog:-linklab}: $f: not a readable file" >&2
@@ -228,7 +228,7 @@ subject_load() {
         rest=${rest#"${rest%%[![:space:]]*}"}
         [ -n "$rest" ] || { _subject_bad "${w[0]} with nothing after it"; return 1; }
         case ${w[0]} in
-        summary | command | policy | warns | consumes | provision | copies)
+        summary | command | policy | warns | consumes | provision | copies | clones)
             var=SUBJ_${w[0]}
             [ -z "${!var}" ] || { _subject_bad "a second ${w[0]} line"; return 1; }
             printf -v "$var" '%s' "$rest"
@@ -238,6 +238,8 @@ subject_load() {
             consumes) [[ $rest =~ ^(wheels|npm)$ ]] || { _subject_bad "consumes wheels or npm, not '$rest'"; return 1; } ;;
             copies) [[ $rest =~ ^(readwrite|copy_file_range)$ ]] ||
                 { _subject_bad "copies readwrite or copy_file_range, not '$rest'"; return 1; } ;;
+            clones) [[ $rest =~ ^(ficlone|clonefile)$ ]] ||
+                { _subject_bad "clones ficlone or clonefile, not '$rest'"; return 1; } ;;
             provision)
                 case "${w[1]}:${#w[@]}" in
                 npm:4 | debian:3 | path:3) SUBJ_provision="${w[*]:1}" ;;
@@ -265,7 +267,7 @@ subject_load() {
         own | mutable)
             var=SUBJ_${w[0]}
             printf -v "$var" '%s' "${!var}$(printf '%s\n' "${w[@]:1}")"$'\n' ;;
-        *) _subject_bad "unknown statement '${w[0]}' (summary, command, policy, warns, consumes, provision, mode, chain, warn, copies, own, mutable)"
+        *) _subject_bad "unknown statement '${w[0]}' (summary, command, policy, warns, consumes, provision, mode, chain, warn, copies, clones, own, mutable)"
             return 1 ;;
         esac
     done <"$f"
@@ -280,6 +282,7 @@ subject_load() {
     [ -n "$SUBJ_warns" ] || SUBJ_warns=$LAB_DEFAULT_WARNS
     [ -n "$SUBJ_consumes" ] || SUBJ_consumes=wheels
     [ -n "$SUBJ_copies" ] || SUBJ_copies=readwrite
+    [ -n "$SUBJ_clones" ] || SUBJ_clones=ficlone
 }
 
 # what a warning line matches when a subject does not say (grep -Ei)
@@ -428,13 +431,15 @@ layout_relation() {
     esac
 }
 
-# derive_step LAYOUT STEP COPIES: whether one step of a fallback chain
+# derive_step LAYOUT STEP COPIES [CLONES]: whether one step of a fallback chain
 # works on the layout, as "CLASS|why" (CLASS empty: the step fails there),
 # from the layout's relation and the cache profile's declared capabilities
 # (images/*.conf: reflink, hardlink, labfs_options maxlinks=). COPIES is the
-# subject's copy method: copy_file_range shares extents where FICLONE works.
+# subject's copy method: copy_file_range shares extents where FICLONE works;
+# CLONES how it clones: ficlone (default), or clonefile, which also works on
+# a profile with clonefile=yes (labfs's directory clones on apfs-like).
 derive_step() {
-    local layout=$1 step=$2 copies=$3 rel p reflink hardlink
+    local layout=$1 step=$2 copies=$3 clones=${4:-ficlone} rel p reflink hardlink
     rel=$(layout_relation "$layout")
     local across=${rel/bind/mounts (a bind mount)}
     across=${across/subvol/btrfs subvolumes}
@@ -442,15 +447,18 @@ derive_step() {
     reflink=$(profile_get "$p" reflink) hardlink=$(profile_get "$p" hardlink)
     case $step in
     clone)
-        if [ "$rel" = cross ]; then echo "|FICLONE across filesystems gets EXDEV"
-        elif [ "$reflink" != yes ]; then echo "|$p has no reflink (reflink=$reflink in images/$p.conf)"
+        if [ "$rel" = cross ]; then echo "|a clone across filesystems gets EXDEV"
+        elif [ "$clones" = clonefile ] && [ "$(profile_get "$p" clonefile)" = yes ]; then
+            echo "cloned|clonefile works on $p$([ "$rel" = same ] || echo " across $across")"
+        elif [ "$reflink" != yes ]; then echo "|$p has no reflink (reflink=$reflink in images/$p.conf): FICLONE fails"
         else echo "cloned|FICLONE works on $p$([ "$rel" = same ] || echo " across $across")"
         fi ;;
     hardlink)
         if [ "$rel" != same ]; then echo "|link(2) across ${across/cross/filesystems} gets EXDEV"
         elif [ "$hardlink" != yes ]; then echo "|$p has no hard links"
         elif [[ $(profile_get "$p" labfs_options) == *maxlinks=* ]]; then
-            echo "mixed|$p limits links ($(profile_get "$p" labfs_options)): hardlinks until EMLINK, what then is the installer's"
+            # a cell's installs (each into an emptied target) stay far below it
+            echo "hardlinked|link(2) works within $p up to its link limit ($(profile_get "$p" labfs_options)), which a cell's installs stay below"
         else echo "hardlinked|link(2) works within $p"
         fi ;;
     symlink) echo "symlinked|symlinks work anywhere" ;;
@@ -462,7 +470,7 @@ derive_step() {
     esac
 }
 
-# derive LAYOUT MODE CHAIN COPIES WARNSPEC: the expectations a subject's
+# derive LAYOUT MODE CHAIN COPIES WARNSPEC [CLONES]: the expectations a subject's
 # declared fallback chain (CHAIN: its steps for MODE) and warning policy
 # (WARNSPEC: FROM>TO=N words) give on a layout, as the words of DERIVED
 # (class=, fallback=, warnings=, complete=, exit=), the reasoning as one
@@ -470,11 +478,11 @@ derive_step() {
 # gives where it works (what fallback= is judged against)
 # shellcheck disable=SC2034 # DERIVED_ASKS is read by the callers
 derive() {
-    local layout=$1 mode=$2 chain=$3 copies=$4 warnspec=$5 step res cls="" reasons=() first="" landed=none kv n=0
+    local layout=$1 mode=$2 chain=$3 copies=$4 warnspec=$5 clones=${6:-ficlone} step res cls="" reasons=() first="" landed=none kv n=0
     DERIVED=() DERIVATION="" DERIVED_ASKS=""
     for step in $chain; do
         [ -n "$first" ] || first=$step
-        res=$(derive_step "$layout" "$step" "$copies")
+        res=$(derive_step "$layout" "$step" "$copies" "$clones")
         reasons+=("$step: ${res#*|}")
         if [ -n "${res%%|*}" ]; then
             cls=${res%%|*} landed=$step
@@ -588,8 +596,9 @@ npm_unpack() {
 
 # --------------------------------------------------- source=unchanged
 
-# tree_digest GLOBS PATH...: "sha256 size mode uid:gid path" of every
-# regular file under each PATH that is a directory (but those whose path
+# tree_digest GLOBS PATH...: "sha256+XATTRS size mode uid:gid path" of
+# every regular file (and "link:sha256-of-target" of every symlink) under
+# each PATH that is a directory (but those whose path
 # under it matches one of GLOBS, one a line, as --own's: '*' stops at '/',
 # a leading '**/' is any directories: files the installer rewrites on
 # purpose, like a store's index) and of each PATH that is a file, sorted:
@@ -616,11 +625,30 @@ def digest(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+def xattrs(path):
+    # every extended attribute, names and values, as one digest ("-": none)
+    try:
+        names = sorted(os.listxattr(path, follow_symlinks=False))
+    except OSError:
+        return "-"
+    if not names:
+        return "-"
+    h = hashlib.sha256()
+    for n in names:
+        try:
+            v = os.getxattr(path, n, follow_symlinks=False)
+        except OSError:
+            v = b"?"
+        h.update(n.encode() + b"\0" + v + b"\0")
+    return h.hexdigest()[:16]
 out = {}
 def add(path):
     st = os.lstat(path)
-    if os.path.isfile(path) and not os.path.islink(path):
-        out[path] = "%s %d %o %d:%d %s" % (digest(path), st.st_size, st.st_mode & 0o7777, st.st_uid, st.st_gid, path)
+    if os.path.islink(path):
+        # a link is its target
+        out[path] = "%s %d %o %d:%d %s" % ("link:" + hashlib.sha256(os.readlink(path).encode()).hexdigest(), 0, 0, st.st_uid, st.st_gid, path)
+    elif os.path.isfile(path):
+        out[path] = "%s %d %o %d:%d %s" % (digest(path) + "+" + xattrs(path), st.st_size, st.st_mode & 0o7777, st.st_uid, st.st_gid, path)
 for root in sys.argv[2:]:
     if not os.path.isdir(root) or os.path.islink(root):
         add(root)
@@ -636,7 +664,7 @@ PY
 
 # source_changes BEFORE AFTER: the files of the BEFORE digest that AFTER
 # does not hold as they were, as JSON: {"files": N, "changed": M,
-# "first": ["PATH: why", ... up to 10]}
+# "first": ["PATH: why", ... up to 10], "added": N, "first_added": [...]}
 source_changes() {
     python3 - "$1" "$2" <<'PY'
 import json, sys
@@ -650,6 +678,7 @@ def load(p):
     return d
 before, after = load(sys.argv[1]), load(sys.argv[2])
 changed = []
+added = sorted(set(after) - set(before))
 for path, (h, size, mode, owner) in sorted(before.items()):
     if path not in after:
         changed.append(path + ": gone")
@@ -658,14 +687,19 @@ for path, (h, size, mode, owner) in sorted(before.items()):
     why = []
     if size2 != size:
         why.append("%d bytes, was %d" % (size2, size))
-    elif h2 != h:
-        why.append("other bytes")
+    elif h2.split("+")[0] != h.split("+")[0]:
+        why.append("other bytes" if not h.startswith("link:") else "another link target")
+    if h2.partition("+")[2] != h.partition("+")[2]:
+        why.append("other extended attributes")
     if mode2 != mode:
         why.append("mode %s, was %s" % (mode2, mode))
     if owner2 != owner:
         why.append("owner %s, was %s" % (owner2, owner))
     if why:
         changed.append("%s: %s" % (path, ", ".join(why)))
-print(json.dumps({"files": len(before), "changed": len(changed), "first": changed[:10]}))
+# files added beside them are counted, not judged (an installer keeps its own
+# cache beside the lab's), and named
+print(json.dumps({"files": len(before), "changed": len(changed), "first": changed[:10],
+                  "added": len(added), "first_added": added[:5]}))
 PY
 }

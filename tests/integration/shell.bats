@@ -133,7 +133,7 @@ assert v == [sys.argv[2], "", "plain"], v' "$S/j.json" "$s"
     printf 'summary x\nbogus y\n' >"$S/subjects/broken.conf"
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"
     [ "$status" -eq 2 ]
-    [ "$output" = "bench/run: $S/subjects/broken.conf:2: unknown statement 'bogus' (summary, command, policy, warns, consumes, provision, mode, chain, warn, copies, own, mutable)" ]
+    [ "$output" = "bench/run: $S/subjects/broken.conf:2: unknown statement 'bogus' (summary, command, policy, warns, consumes, provision, mode, chain, warn, copies, clones, own, mutable)" ]
     rm "$S/subjects/broken.conf"
     printf 'summary x\n' >"$S/subjects/my sub.conf"
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"
@@ -229,8 +229,13 @@ subvol-btrfs|hardlink|hardlink copy|readwrite|hardlink>copy=1|exit=0 complete=ye
 bind-btrfs|clone|clone hardlink copy|readwrite|clone>hardlink=1|exit=0 complete=yes warnings=0 class=cloned fallback=no
 bind-btrfs|hardlink|hardlink|readwrite||exit=1 warnings=0
 same-xfs|symlink|symlink copy|readwrite||exit=0 complete=yes warnings=0 class=symlinked fallback=no
-same-lowlinks|hardlink|hardlink copy|readwrite||exit=0 complete=yes warnings=0
+same-lowlinks|hardlink|hardlink copy|readwrite||exit=0 complete=yes warnings=0 class=hardlinked fallback=no
+same-apfs-like|clone|clone|copy_file_range||exit=1 warnings=0
+same-apfs-like|copy|copy|copy_file_range||exit=0 complete=yes warnings=0 class=copied fallback=no
 T
+    # a subject that clones with clonefile (linklab --platform darwin) clones on apfs-like
+    derive same-apfs-like clone "clone copy" readwrite "" clonefile
+    [ "${DERIVED[*]}" = "exit=0 complete=yes warnings=0 class=cloned fallback=no" ]
     derive cross-btrfs-ext4 hardlink "hardlink copy" copy_file_range ""
     [ "$DERIVATION" = "hardlink on cross-btrfs-ext4: hardlink: link(2) across filesystems gets EXDEV; copy: a copy works anywhere => copied, a fallback from hardlink to copy, 0 warning lines" ]
 }
@@ -254,6 +259,12 @@ T
     echo "$output"
     [ "$status" -eq 1 ]
     [[ "$output" == *"hostile/unlisted (copy): exit 0, and nothing of the wheel in the target: a silent refusal"* ]]
+    # and keeping only a hostile wheel's metadata is no containment either
+    local meta="python3 -c 'import os, shutil, sys, zipfile; [zipfile.ZipFile(w).extractall(sys.argv[1]) for w in sys.argv[2:]]; [shutil.rmtree(os.path.join(sys.argv[1], n)) for n in os.listdir(sys.argv[1]) if \"unlisted\" in n and not n.endswith(\".dist-info\")]' {target} {wheels}"
+    run "$LAB_TOP/bench/scenarios" run hostile --modes copy --installer "$meta"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"hostile/unlisted (copy): exit 0, and none of the wheel's files in the target, only its metadata"* ]]
 }
 
 @test "subject_load: the new statements' mistakes name FILE:LINE (a chain without its mode, a second warn, a huge count)" {
@@ -297,11 +308,23 @@ T
     echo changed >"$S/st/v11/index.db"
     tree_digest $'v*/index.db\nv*/tmp/**/*' "$S/st" >"$S/after"
     run source_changes "$S/before" "$S/after"
-    [ "$output" = "{\"files\": 1, \"changed\": 1, \"first\": [\"$S/st/files/v11/index.db: mode 600, was 644\"]}" ]
+    [ "$output" = "{\"files\": 1, \"changed\": 1, \"first\": [\"$S/st/files/v11/index.db: mode 600, was 644\"], \"added\": 0, \"first_added\": []}" ]
     echo ONE >"$S/st/files/v11/index.db"
     tree_digest $'v*/index.db\nv*/tmp/**/*' "$S/st" >"$S/after"
     run source_changes "$S/before" "$S/after"
     [[ "$output" == *"index.db: other bytes, mode 600, was 644"* ]]
+    # an extended attribute set through a hardlink, a link retargeted, a file added
+    ln -s one "$S/st/files/link"
+    tree_digest "" "$S/st/files" >"$S/before"
+    python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.evil", b"1")' "$S/st/files/v11/index.db"
+    ln -sfn /etc/passwd "$S/st/files/link"
+    echo junk >"$S/st/files/JUNK"
+    tree_digest "" "$S/st/files" >"$S/after"
+    run source_changes "$S/before" "$S/after"
+    echo "$output"
+    [[ "$output" == *"index.db: other extended attributes"* ]]
+    [[ "$output" == *"files/link: another link target"* ]]
+    [[ "$output" == *'"added": 1, "first_added": ["'"$S"'/st/files/JUNK"]'* ]]
 }
 
 @test "no script ends a pipe in grep -q: under pipefail its early exit fails the writer with SIGPIPE, so the check would answer at random" {
