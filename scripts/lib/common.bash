@@ -586,6 +586,22 @@ npm_download() {
     NPM_INTEGRITY=$integrity
 }
 
+# npm_names TARBALL...: each registry tarball's package name (from the
+# package.json at its top), one a line; 1 with a line on stderr for one
+# that has none
+npm_names() {
+    python3 - "$@" <<'PY'
+import json, sys, tarfile
+for p in sys.argv[1:]:
+    try:
+        with tarfile.open(p) as t:
+            m = next(m for m in t.getmembers() if m.isfile() and m.name.count("/") == 1 and m.name.endswith("/package.json"))
+            print(json.load(t.extractfile(m))["name"])
+    except Exception as e:
+        sys.exit("%s: no package.json with a name at its top (%s)" % (p, e))
+PY
+}
+
 # npm_unpack TARBALL DIR: the package's files (its one top directory
 # stripped) into DIR, which is replaced
 npm_unpack() {
