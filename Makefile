@@ -11,7 +11,7 @@ DEPS    ?= scripts/deps
 front_goals := $(filter-out clean,$(or $(MAKECMDGOALS),all))
 ifneq ($(front_goals),)
 # goals that make loop devices and mounts: say so before building anything
-root_goals := $(filter lab bench check check-asan,$(front_goals))
+root_goals := $(filter lab bench regressions check check-asan,$(front_goals))
 ifneq ($(root_goals),)
 ifneq ($(shell id -u),0)
 $(error make $(firstword $(root_goals)) needs root (it makes loop devices and mounts): run sudo make $(firstword $(root_goals)))
@@ -83,7 +83,7 @@ SUBJECTS := $(sort $(wildcard subjects/*.conf))
 GEN      := $(BUILD)/gen
 ALL_CFLAGS += -Ilab -I$(GEN)
 
-.PHONY: all check check-asan check-clang unit lab bench fuzz fuzz-bins
+.PHONY: all check check-asan check-clang unit lab bench regressions fuzz fuzz-bins
 
 all: $(BUILD)/linklab $(BUILD)/labfs
 
@@ -150,6 +150,13 @@ LAB_ARGS ?=
 RUN_ENV = LINKLAB=$(abspath $(BUILD))/linklab LABFS=$(abspath $(BUILD))/labfs LINKLAB_LABFS=$(abspath $(BUILD))/labfs
 lab: all
 	$(RUN_ENV) bench/run $(LAB_CONF) $(LAB_ARGS)
+
+# The regression gallery (regressions/): each known installer bug's buggy
+# release must FAIL the derived sign-off and its fix pass; exits 0 only when
+# every row is caught. REGRESSIONS_ARGS (for example --row 003) narrows it.
+REGRESSIONS_ARGS ?=
+regressions: all
+	$(RUN_ENV) bench/regressions $(REGRESSIONS_ARGS)
 
 bench: all
 	$(RUN_ENV) bench/install-modes

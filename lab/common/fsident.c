@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #ifndef FUSE_SUPER_MAGIC
 #define FUSE_SUPER_MAGIC 0x65735546
@@ -80,7 +81,9 @@ static void unescape(char *s)
     *w = '\0';
 }
 
-char **overlay_lower_dirs(int fd, size_t *n, char **mountpoint)
+/* The layer directories of the overlay mount whose mountinfo line is
+ * line: the lower and data layers, and with upper also upperdir. */
+static char **overlay_dirs(int fd, size_t *n, char **mountpoint, bool upper)
 {
     *n = 0;
     *mountpoint = NULL;
@@ -97,10 +100,11 @@ char **overlay_lower_dirs(int fd, size_t *n, char **mountpoint)
         char *source = type ? strtok_r(NULL, " \n", &save) : NULL;
         char *opts = source ? strtok_r(NULL, " \n", &save) : NULL;
         for (char *o2 = NULL, *opt = opts ? strtok_r(opts, ",", &o2) : NULL; opt; opt = strtok_r(NULL, ",", &o2)) {
-            const char *v = strncmp(opt, "lowerdir=", 9) == 0    ? opt + 9
-                            : strncmp(opt, "lowerdir+=", 10) == 0 ? opt + 10
-                            : strncmp(opt, "datadir+=", 9) == 0   ? opt + 9
-                                                                  : NULL;
+            const char *v = strncmp(opt, "lowerdir=", 9) == 0          ? opt + 9
+                            : strncmp(opt, "lowerdir+=", 10) == 0       ? opt + 10
+                            : strncmp(opt, "datadir+=", 9) == 0         ? opt + 9
+                            : upper && strncmp(opt, "upperdir=", 9) == 0 ? opt + 9
+                                                                        : NULL;
             char *copy = v ? xstrdup(v) : NULL;
             for (char *o3 = NULL, *d = copy ? strtok_r(copy, ":", &o3) : NULL; d; d = strtok_r(NULL, ":", &o3)) {
                 dirs = xrealloc(dirs, (*n + 1) * sizeof *dirs);
@@ -112,6 +116,42 @@ char **overlay_lower_dirs(int fd, size_t *n, char **mountpoint)
     }
     free(line);
     return dirs;
+}
+
+char **overlay_lower_dirs(int fd, size_t *n, char **mountpoint)
+{
+    return overlay_dirs(fd, n, mountpoint, false);
+}
+
+/* An overlay whose every layer (lower, data and upper directories, as
+ * mountinfo names them) is on one filesystem: FIEMAP through it answers
+ * with that filesystem's addresses, whichever layer holds a file, so they
+ * compare with any other file's there. Its identity then is that
+ * filesystem's (out->id, out->can_share); true when so. */
+static bool overlay_on_one_fs(int fd, struct fsident *out)
+{
+    size_t n = 0;
+    char *mp = NULL, **dirs = overlay_dirs(fd, &n, &mp, true);
+    bool one = n > 0;
+    char first[80] = "";
+    for (size_t i = 0; i < n; i++) {
+        int dfd = one && dirs[i][0] == '/' ? open(dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+        struct fsident real;
+        one = dfd >= 0 && fsident_of(dfd, &real) == 0 && !real.layered && !real.fuse && !real.no_fiemap &&
+              (i == 0 || strcmp(first, real.id) == 0);
+        if (one && i == 0) {
+            snprintf(first, sizeof first, "%s", real.id);
+            out->can_share = real.can_share;
+        }
+        if (dfd >= 0)
+            close(dfd);
+        free(dirs[i]);
+    }
+    free(dirs);
+    free(mp);
+    if (one)
+        snprintf(out->id, sizeof out->id, "%s", first);
+    return one;
 }
 
 int fsident_of(int fd, struct fsident *out)
@@ -127,6 +167,10 @@ int fsident_of(int fd, struct fsident *out)
     out->no_fiemap = t == TMPFS_MAGIC || t == RAMFS_MAGIC;
     out->fuse = t == FUSE_SUPER_MAGIC;
     out->layered = t == OVERLAYFS_SUPER_MAGIC;
+    if (out->layered && overlay_on_one_fs(fd, out)) {
+        out->layered = false;
+        return 0;
+    }
     unsigned major, minor;
     if (superblock_of(fd, &major, &minor))
         snprintf(out->id, sizeof out->id, "%s:sb%u:%u", out->type, major, minor);

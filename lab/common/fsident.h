@@ -17,7 +17,9 @@ struct fsident {
     bool no_fiemap; /* tmpfs and friends: no FIEMAP, and no sharing either */
     bool fuse;
     bool layered;   /* overlayfs: FIEMAP answers for the file in whichever layer
-                       holds it, so addresses of two files need not be comparable */
+                       holds it, so addresses of two files need not be comparable;
+                       false for an overlay whose layers are all on one
+                       filesystem, whose id it then has */
 };
 
 /* 0 or an errno value. */

@@ -114,9 +114,15 @@ static int write_wheel(const struct corpus_profile *p, int k, double scale, uint
     char *buf = xmalloc(cap);
     int rc = 0;
     if (p->namespace) {
-        /* every wheel writes it, each with its own bytes: interleaving shows */
-        int n = snprintf(buf, cap, "# labns namespace package, written by %s\n"
-                         "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n", dist);
+        /* every wheel writes it, each with its own bytes and the first
+         * wheels' the longest (a staggered migration's comments), so a
+         * shorter version written over a longer one shows (uv #4831) */
+        int n = snprintf(buf, cap, "# labns namespace package, written by %s\n", dist);
+        for (int line = k; line < p->wheels; line++)
+            n += snprintf(buf + n, cap - (size_t)n, "# migration note %d: pkgutil-style until every part moves\n",
+                          line + 1);
+        n += snprintf(buf + n, cap - (size_t)n,
+                      "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n");
         rc = wheel_writer_add(ww, "labns/__init__.py", buf, (size_t)n, 0644);
     }
     for (int i = 0; i < files && rc == 0; i++) {

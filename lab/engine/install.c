@@ -132,9 +132,26 @@ static void place_item(struct run *r, struct wheel_job *w, size_t i, bool probe)
     struct fb_file ff = {0};
     bool replace = false;
     uint64_t t0 = now_ns();
+    const struct policy *pol = r->o->policy;
     for (;;) {
-        int err = place_file(&w->ctx, st->current, it->path, it->mode, it->size, replace);
-        switch (fb_next(st, &ff, err)) {
+        /* uv #18181: a clone made with the default mode, not the file's */
+        unsigned perm = st->current == MODE_CLONE && pol->clone_drops_mode ? 0644 : it->mode;
+        int err;
+        if (replace && st->current == MODE_COPY && pol->overwrite_in_place)
+            err = place_overwrite(&w->ctx, it->path, it->size); /* uv #4831 */
+        else
+            err = place_file(&w->ctx, st->current, it->path, perm, it->size, replace);
+        enum fb_action act;
+        if ((err == EXDEV && st->current == MODE_CLONE && pol->clone_exdev_fails) ||
+            (err == EMLINK && st->current == MODE_HARDLINK && pol->emlink_fails))
+            act = FB_FAIL; /* uv #1444, uv #17699 */
+        else
+            act = fb_next(st, &ff, err);
+        /* pnpm #11117: auto's clone probe copies where clone is unsupported */
+        if (act == FB_STEP_DOWN && pol->auto_probe_copies && st->requested == MODE_AUTO &&
+            st->current == MODE_HARDLINK && (err == EOPNOTSUPP || err == EINVAL || err == ENOTTY))
+            st->current = MODE_COPY;
+        switch (act) {
         case FB_DONE:
             w->res[i] = (struct file_result){.used = st->current, .ns = now_ns() - t0,
                                              .replaced = ff.replaced, .reinoded = ff.reinoded,

@@ -229,15 +229,20 @@ bool place_is_stale_temp(const char *name)
     return pid > 0 && process_gone(pid);
 }
 
+/* rel's ends in the cache entry and in the target. */
+static int resolve_both(const struct place_ctx *ctx, const char *rel, struct end *src, struct end *dst)
+{
+    int err = resolve(&tl_src, ctx->src_dirfd, rel, src);
+    return err ? err : resolve(&tl_tgt, ctx->tgt_dirfd, rel, dst);
+}
+
 int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel, unsigned perm,
                long long size, bool replace)
 {
     if (mode != MODE_CLONE && mode != MODE_HARDLINK && mode != MODE_COPY && mode != MODE_SYMLINK)
         return EINVAL;
     struct end src, dst;
-    int err = resolve(&tl_src, ctx->src_dirfd, rel, &src);
-    if (!err)
-        err = resolve(&tl_tgt, ctx->tgt_dirfd, rel, &dst);
+    int err = resolve_both(ctx, rel, &src, &dst);
     if (err)
         return err;
     /* a temporary name only where one is used: replacing */
@@ -272,6 +277,28 @@ int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel,
      * hardlink install over itself): drop the temporary name then */
     if (!err && mode == MODE_HARDLINK)
         unlinkat(dst.dir, tmp, 0);
+    return err;
+}
+
+int place_overwrite(const struct place_ctx *ctx, const char *rel, long long size)
+{
+    struct end src, dst;
+    int err = resolve_both(ctx, rel, &src, &dst);
+    if (err)
+        return err;
+    int in = openat(src.dir, src.base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (in < 0)
+        return errno;
+    int out = openat(dst.dir, dst.base, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (out < 0) {
+        err = errno;
+        close(in);
+        return err;
+    }
+    err = copy_rw(in, out, size);
+    close(in);
+    if (close(out) != 0 && !err)
+        err = errno;
     return err;
 }
 

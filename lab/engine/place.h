@@ -32,6 +32,12 @@ struct place_ctx {
 int place_file(const struct place_ctx *ctx, enum lab_mode mode, const char *rel, unsigned perm,
                long long size, bool replace);
 
+/* Writes the cache file rel over the file already at rel in the target,
+ * where it stands: no temporary name, no truncation, no lock. Only for
+ * the policy that reproduces uv #4831 (what is left of a longer file
+ * stays); linklab itself never does this. */
+int place_overwrite(const struct place_ctx *ctx, const char *rel, long long size);
+
 /* Gives the cache file rel a fresh inode (copy beside it, rename over it),
  * for a hardlink that hit the filesystem's link limit. */
 int place_reinode(const struct place_ctx *ctx, const char *rel, unsigned perm, long long size);

@@ -146,7 +146,7 @@ names_in() { # DIR EXT: the names of DIR/*.EXT without the ending, one a line
 profile_names() { names_in "$LAB_PROFILES_DIR" conf; }
 
 # layout_profiles LAYOUT: the profiles a layout uses, one a line (cache's
-# first): same-P, bind-P, subvol-btrfs, cross-A-B. Returns 1 with nothing
+# first): same-P, bind-P, overlay-P, subvol-btrfs, cross-A-B. Returns 1 with nothing
 # printed for a name that is no layout, and 2 for a cross-A-B that splits
 # into two profile pairs in more than one way.
 is_profile() { # NAME: a profile name (as scripts/images takes them) with a file
@@ -156,7 +156,7 @@ is_profile() { # NAME: a profile name (as scripts/images takes them) with a file
 layout_profiles() {
     local l=$1 p rest pairs=()
     case $l in
-    same-* | bind-*) p=${l#*-}
+    same-* | bind-* | overlay-*) p=${l#*-}
         is_profile "$p" || return 1
         echo "$p" ;;
     subvol-btrfs)
@@ -203,13 +203,14 @@ subject_check_name() {
 # path COMMAND; empty: nothing to provision), SUBJ_copies (readwrite or
 # copy_file_range), SUBJ_own and SUBJ_mutable (globs, one a line), and the
 # maps SUBJ_modes[MODE] (its option words), SUBJ_chains[MODE] (its steps)
-# and SUBJ_warn[FROM>TO] (warning lines). A statement it does not know, a
+# and SUBJ_warn[FROM>TO] (warning lines). `like NAME` loads NAME.conf first;
+# {policy} in the command becomes the policy's name. A statement it does not know, a
 # second one of a kind, or a wrong value is one line naming FILE:LINE on
 # stderr, and status 1.
 # shellcheck disable=SC2034 # SUBJ_* are read by the scripts that source this file
 subject_load() {
-    local f=$1 line lineno=0 w var rest s warns_line=0
-    local -A chain_line=()
+    local f=$1 line lineno=0 w var rest s warns_line=0 statements=0
+    local -A chain_line=() mine=()
     SUBJ_summary="" SUBJ_command="" SUBJ_policy="" SUBJ_policy_line=0 SUBJ_warns=""
     SUBJ_consumes="" SUBJ_provision="" SUBJ_copies="" SUBJ_clones="" SUBJ_own="" SUBJ_mutable=""
     declare -gA SUBJ_modes=() SUBJ_chains=() SUBJ_warn=()
@@ -224,16 +225,35 @@ subject_load() {
         [ "$lineno" -ne 1 ] || line=${line#$'\xef\xbb\xbf'} # and one with a byte-order mark
         read -r -a w <<<"$line"
         if [ "${#w[@]}" -eq 0 ] || [[ ${w[0]} == '#'* ]]; then continue; fi
+        statements=$((statements + 1))
         rest=${line#*"${w[0]}"}
         rest=${rest#"${rest%%[![:space:]]*}"}
         [ -n "$rest" ] || { _subject_bad "${w[0]} with nothing after it"; return 1; }
+        # like NAME: NAME.conf (beside this file) first, then this file's
+        # statements on top; its summary and policy are not taken
+        if [ "${w[0]}" = like ]; then
+            local base=${w[1]}.conf
+            [[ $f != */* ]] || base=${f%/*}/$base
+            [[ ${#w[@]} -eq 2 && ${w[1]} =~ ^[A-Za-z0-9._-]+$ ]] || { _subject_bad "like NAME (a subject beside this one)"; return 1; }
+            [ "$statements" -eq 1 ] || { _subject_bad "like must be the first statement"; return 1; }
+            [ -f "$base" ] || { _subject_bad "like ${w[1]}: no subject file $base"; return 1; }
+            # one level: a base is a whole subject of its own
+            [ -z "$(sed -n '/^[[:space:]]*like[[:space:]]/p' "$base")" ] ||
+                { _subject_bad "like ${w[1]}: $base takes a like itself (a base must be a whole subject)"; return 1; }
+            _SUBJ_LIKE=1 subject_load "$base" || return 1 # it said where
+            _subject_bad() { echo "${prog:-linklab}: $f:$lineno: $1" >&2; }
+            SUBJ_summary="" SUBJ_policy="" SUBJ_policy_line=0
+            continue
+        fi
         case ${w[0]} in
         summary | command | policy | warns | consumes | provision | copies | clones)
             var=SUBJ_${w[0]}
-            [ -z "${!var}" ] || { _subject_bad "a second ${w[0]} line"; return 1; }
+            [ -z "${mine[${w[0]}]:-}" ] || { _subject_bad "a second ${w[0]} line"; return 1; }
+            mine[${w[0]}]=1
             printf -v "$var" '%s' "$rest"
             case ${w[0]} in
-            policy) SUBJ_policy="${w[*]:1}" SUBJ_policy_line=$lineno ;;
+            policy) SUBJ_policy="${w[*]:1}" SUBJ_policy_line=$lineno
+                [[ ${w[1]} =~ ^[A-Za-z0-9._-]+$ ]] || { _subject_bad "policy NAME [FLAG...]: '${w[1]}' is no policy name (letters, digits, . _ -)"; return 1; } ;;
             warns) warns_line=$lineno ;;
             consumes) [[ $rest =~ ^(wheels|npm)$ ]] || { _subject_bad "consumes wheels or npm, not '$rest'"; return 1; } ;;
             copies) [[ $rest =~ ^(readwrite|copy_file_range)$ ]] ||
@@ -249,11 +269,13 @@ subject_load() {
         mode)
             [[ ${w[1]} =~ ^(clone|hardlink|copy|symlink|auto)$ ]] ||
                 { _subject_bad "mode takes a lab mode (clone, hardlink, copy, symlink, auto), not '${w[1]}'"; return 1; }
-            [ -z "${SUBJ_modes[${w[1]}]+set}" ] || { _subject_bad "a second mode ${w[1]} line"; return 1; }
+            [ -z "${mine[mode ${w[1]}]:-}" ] || { _subject_bad "a second mode ${w[1]} line"; return 1; }
+            mine[mode ${w[1]}]=1
             SUBJ_modes[${w[1]}]="${w[*]:2}" ;;
         chain)
             [ "${#w[@]}" -ge 3 ] || { _subject_bad "chain MODE STEP... (steps: clone hardlink copy symlink)"; return 1; }
-            [ -z "${SUBJ_chains[${w[1]}]+set}" ] || { _subject_bad "a second chain ${w[1]} line"; return 1; }
+            [ -z "${mine[chain ${w[1]}]:-}" ] || { _subject_bad "a second chain ${w[1]} line"; return 1; }
+            mine[chain ${w[1]}]=1
             for s in "${w[@]:2}"; do
                 [[ $s =~ ^(clone|hardlink|copy|symlink)$ ]] ||
                     { _subject_bad "chain step '$s' is none of clone, hardlink, copy, symlink"; return 1; }
@@ -262,12 +284,14 @@ subject_load() {
         warn)
             [[ ${#w[@]} -eq 4 && ${w[1]} =~ ^(clone|hardlink|copy|symlink)$ && ${w[2]} =~ ^(clone|hardlink|copy|symlink|none)$ && ${w[3]} =~ ^[0-9]{1,6}$ ]] ||
                 { _subject_bad "warn FROM TO N: FROM and TO are steps (clone, hardlink, copy, symlink; TO also none), not modes, and N a number: the warning lines when a chain that starts at step FROM lands on step TO"; return 1; }
-            [ -z "${SUBJ_warn["${w[1]}>${w[2]}"]+set}" ] || { _subject_bad "a second warn ${w[1]} ${w[2]} line"; return 1; }
+            s="warn ${w[1]}>${w[2]}"
+            [ -z "${mine[$s]:-}" ] || { _subject_bad "a second warn ${w[1]} ${w[2]} line"; return 1; }
+            mine[$s]=1
             SUBJ_warn["${w[1]}>${w[2]}"]=${w[3]} ;;
         own | mutable)
             var=SUBJ_${w[0]}
             printf -v "$var" '%s' "${!var}$(printf '%s\n' "${w[@]:1}")"$'\n' ;;
-        *) _subject_bad "unknown statement '${w[0]}' (summary, command, policy, warns, consumes, provision, mode, chain, warn, copies, clones, own, mutable)"
+        *) _subject_bad "unknown statement '${w[0]}' (like, summary, command, policy, warns, consumes, provision, mode, chain, warn, copies, clones, own, mutable)"
             return 1 ;;
         esac
     done <"$f"
@@ -279,6 +303,12 @@ subject_load() {
         grep -Eq -- "$SUBJ_warns" /dev/null 2>/dev/null || rc=$?
         [ "$rc" -le 1 ] || { echo "${prog:-linklab}: $f:$warns_line: warns '$SUBJ_warns' is not an extended regular expression" >&2; return 1; }
     fi
+    # {policy} in the command is the subject's own policy name, filled here
+    # (a subject taken `like` this one runs its own policy)
+    if [[ $SUBJ_command == *'{policy}'* && ${_SUBJ_LIKE:-} != 1 ]]; then
+        [ -n "$SUBJ_policy" ] || { echo "${prog:-linklab}: $f: its command has {policy} and it has no policy line" >&2; return 1; }
+        SUBJ_command=${SUBJ_command//'{policy}'/${SUBJ_policy%% *}}
+    fi
     [ -n "$SUBJ_warns" ] || SUBJ_warns=$LAB_DEFAULT_WARNS
     [ -n "$SUBJ_consumes" ] || SUBJ_consumes=wheels
     [ -n "$SUBJ_copies" ] || SUBJ_copies=readwrite
@@ -287,6 +317,10 @@ subject_load() {
 
 # what a warning line matches when a subject does not say (grep -Ei)
 LAB_DEFAULT_WARNS='warning'
+
+# the flags a `policy` line takes (scripts/gen-policies; lab/policy/policy.h)
+# shellcheck disable=SC2034 # read by scripts/gen-policies
+LAB_POLICY_FLAGS="clone-whole-dir, warn-on-fallback, clone-exdev-fails, emlink-fails, clone-drops-mode, auto-probe-copies, overwrite-in-place"
 
 # count_warnings REGEX FILE...: the lines of the files (the installer's
 # stdout and stderr) that REGEX matches, case-insensitively
@@ -426,6 +460,7 @@ layout_relation() {
     case $1 in
     same-*) echo same ;;
     bind-*) echo bind ;;
+    overlay-*) echo overlay ;;
     subvol-*) echo subvol ;;
     cross-*) echo cross ;;
     esac
@@ -441,7 +476,8 @@ layout_relation() {
 derive_step() {
     local layout=$1 step=$2 copies=$3 clones=${4:-ficlone} rel p reflink hardlink
     rel=$(layout_relation "$layout")
-    local across=${rel/bind/mounts (a bind mount)}
+    local across=${rel/bind/mounts (a bind mount)} within=""
+    [ "$rel" != overlay ] || within=" (through overlayfs, the cache in its lower layer: a link copies the file up first)"
     across=${across/subvol/btrfs subvolumes}
     p=$(layout_profiles "$layout" | head -n 1)
     reflink=$(profile_get "$p" reflink) hardlink=$(profile_get "$p" hardlink)
@@ -451,15 +487,18 @@ derive_step() {
         elif [ "$clones" = clonefile ] && [ "$(profile_get "$p" clonefile)" = yes ]; then
             echo "cloned|clonefile works on $p$([ "$rel" = same ] || echo " across $across")"
         elif [ "$reflink" != yes ]; then echo "|$p has no reflink (reflink=$reflink in images/$p.conf): FICLONE fails"
+        elif [ "$rel" = overlay ]; then echo "cloned|FICLONE works through overlayfs, its layers all on $p"
         else echo "cloned|FICLONE works on $p$([ "$rel" = same ] || echo " across $across")"
         fi ;;
     hardlink)
-        if [ "$rel" != same ]; then echo "|link(2) across ${across/cross/filesystems} gets EXDEV"
+        if [ "$rel" != same ] && [ "$rel" != overlay ]; then echo "|link(2) across ${across/cross/filesystems} gets EXDEV"
         elif [ "$hardlink" != yes ]; then echo "|$p has no hard links"
+        elif [[ ,$(profile_get "$p" labfs_options), =~ ,maxlinks=([0-9]+), ]] && [ "${BASH_REMATCH[1]}" -le 1 ]; then
+            echo "|$p's link limit is ${BASH_REMATCH[1]} ($(profile_get "$p" labfs_options)): every link(2) gets EMLINK, also after the cache file gets a fresh inode"
         elif [[ $(profile_get "$p" labfs_options) == *maxlinks=* ]]; then
             # a cell's installs (each into an emptied target) stay far below it
             echo "hardlinked|link(2) works within $p up to its link limit ($(profile_get "$p" labfs_options)), which a cell's installs stay below"
-        else echo "hardlinked|link(2) works within $p"
+        else echo "hardlinked|link(2) works within $p$within"
         fi ;;
     symlink) echo "symlinked|symlinks work anywhere" ;;
     copy)

@@ -253,6 +253,67 @@ EOF
     assert_nothing_held
 }
 
+@test "overlay-P: the merged view of a lower layer; layer moves what it holds into the lower one; down unmounts it" {
+    "$IMAGES" up btrfs >/dev/null 2>&1
+    layout=$("$IMAGES" layout overlay-btrfs)
+    eval "$layout"
+    [ "$(stat -f -c %T "$CACHE")" = overlayfs ]
+    [ "$CACHE" = "$LINKLAB_ROOT/overlays/overlay-btrfs/cache" ]
+    base=$LINKLAB_ROOT/mnt/btrfs/layouts/overlay-btrfs
+    mkdir -p "$CACHE/pkg/sub"
+    head -c 65536 /dev/urandom >"$CACHE/pkg/sub/f"
+    echo old >"$CACHE/gone"
+    [ -f "$base/upper/cache/pkg/sub/f" ]
+    "$IMAGES" layer overlay-btrfs
+    # now the lower layer's, the upper one empty, and the same view
+    [ -f "$base/lower/cache/pkg/sub/f" ]
+    [ -z "$(ls -A "$base/upper")" ]
+    cmp "$CACHE/pkg/sub/f" "$base/lower/cache/pkg/sub/f"
+    # a link to a lower file copies it up first; renaming a lower directory gets EXDEV
+    ln "$CACHE/pkg/sub/f" "$TARGET/f"
+    [ -f "$base/upper/cache/pkg/sub/f" ]
+    [ "$(stat -c %i "$CACHE/pkg/sub/f")" = "$(stat -c %i "$TARGET/f")" ]
+    run python3 -c 'import os, sys; os.rename(sys.argv[1], sys.argv[2])' "$CACHE/pkg" "$CACHE/pkg2"
+    [[ "$output" == *"Invalid cross-device link"* ]]
+    # a removal in the view removes it from the lower layer at the next
+    # layer; a lower directory's owner, times and xattrs changed in the view stay
+    rm "$CACHE/gone" "$TARGET/f"
+    chown 4321:4321 "$CACHE/pkg"
+    touch -d 2001-01-01 "$CACHE/pkg"
+    python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.mark", b"kept")' "$CACHE/pkg"
+    "$IMAGES" layer overlay-btrfs
+    [ "$(stat -c '%u %Y' "$base/lower/cache/pkg")" = "4321 $(date -d 2001-01-01 +%s)" ]
+    [ "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.mark").decode())' "$base/lower/cache/pkg")" = kept ]
+    # a mount someone made inside it is named, and left alone
+    mkdir "$CACHE/m"
+    mount -t tmpfs someone "$CACHE/m"
+    run "$IMAGES" layer overlay-btrfs
+    umount "$CACHE/m"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"mounted inside it, not by the lab: $CACHE/m (unmount that first)"* ]]
+    "$IMAGES" layer overlay-btrfs
+    [ ! -e "$base/lower/cache/gone" ]
+    [ -z "$(find "$base/lower" -type c)" ]
+    [ -f "$base/lower/cache/pkg/sub/f" ]
+    # the observer compares addresses through it (its layers are on one btrfs)
+    cp --reflink=always "$CACHE/pkg/sub/f" "$TARGET/c"
+    mkdir -p "$TARGET/t"
+    mv "$TARGET/c" "$TARGET/t/f"
+    run "$LINKLAB" observe --target "$TARGET/t" --source "$CACHE/pkg/sub"
+    [[ "$output" == *"cloned 1"* ]]
+    run "$IMAGES" layer same-btrfs
+    [ "$status" -eq 2 ]
+    "$IMAGES" down btrfs
+    [ -z "$(findmnt -rn -o TARGET | grep -F "$LINKLAB_ROOT/overlays/")" ]
+    [ -z "$(grep overlay "$LINKLAB_ROOT/ledger")" ]
+    # down of every profile releases a mounted overlay too (its ledger name is a layout's)
+    "$IMAGES" up btrfs >/dev/null 2>&1
+    "$IMAGES" layout overlay-btrfs >/dev/null
+    run "$IMAGES" down
+    [ "$status" -eq 0 ]
+    assert_nothing_held
+}
+
 @test "not root: one clear line and exit 2" {
     for verb in up down "layout same-btrfs"; do
         # shellcheck disable=SC2086

@@ -86,7 +86,7 @@ assert v == [sys.argv[2], "", "plain"], v' "$S/j.json" "$s"
 
 @test "subject_load: the subject files as written; an unknown statement or a second command names FILE:LINE" {
     subject_load "$LAB_TOP/subjects/linklab.conf"
-    [[ "$SUBJ_command" == "{linklab} install --quiet {modeflags} "* ]]
+    [[ "$SUBJ_command" == "{linklab} install --quiet --policy linklab {modeflags} "* ]]
     [ "$SUBJ_policy" = "linklab default warn-on-fallback" ]
     printf 'summary x # y\ncommand a {target}\ncommand b\n' >"$S/two.conf"
     run subject_load "$S/two.conf"
@@ -124,7 +124,7 @@ assert v == [sys.argv[2], "", "plain"], v' "$S/j.json" "$s"
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out1"
     echo "$output"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"d.conf:3: unknown subject 'mycp' (subjects: bun cp linklab linklab-darwin linklab-uv04 pip pnpm uv;"* ]]
+    [[ "$output" == *"d.conf:3: unknown subject 'mycp' (subjects: bun cp linklab linklab-darwin linklab-pnpm11117 linklab-uv04 linklab-uv1444 linklab-uv17699 linklab-uv18181 linklab-uv4831 pip pnpm uv;"* ]]
     printf 'summary cp again\ncommand cp -a --reflink=never {entries} {target} {bogus}\n' >"$S/subjects/mycp.conf"
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"
     [ "$status" -eq 2 ]
@@ -133,7 +133,7 @@ assert v == [sys.argv[2], "", "plain"], v' "$S/j.json" "$s"
     printf 'summary x\nbogus y\n' >"$S/subjects/broken.conf"
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"
     [ "$status" -eq 2 ]
-    [ "$output" = "bench/run: $S/subjects/broken.conf:2: unknown statement 'bogus' (summary, command, policy, warns, consumes, provision, mode, chain, warn, copies, clones, own, mutable)" ]
+    [ "$output" = "bench/run: $S/subjects/broken.conf:2: unknown statement 'bogus' (like, summary, command, policy, warns, consumes, provision, mode, chain, warn, copies, clones, own, mutable)" ]
     rm "$S/subjects/broken.conf"
     printf 'summary x\n' >"$S/subjects/my sub.conf"
     run env LINKLAB_SUBJECTS="$S/subjects" "$LAB_TOP/bench/run" "$S/d.conf" --out "$S/out2"

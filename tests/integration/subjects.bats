@@ -18,7 +18,8 @@ teardown() {
 compiles() { # INC
     cat >"$S/try.c" <<C
 #include <stdbool.h>
-struct policy { const char *name, *subject, *summary; bool clone_whole_dir, warn_on_fallback; };
+struct policy { const char *name, *subject, *summary; bool clone_whole_dir, warn_on_fallback, clone_exdev_fails,
+                emlink_fails, clone_drops_mode, auto_probe_copies, overwrite_in_place; };
 static const struct policy policies[] = {
 #include "$1"
 };
@@ -27,11 +28,12 @@ C
     cc -std=c11 -Wall -Wextra -Werror -c -o "$S/try.o" "$S/try.c"
 }
 
-@test "gen-policies: the project's subjects give linklab (default, first) and uv-0.4" {
+@test "gen-policies: the project's subjects give linklab (default, first), uv-0.4 and the gallery's policies" {
     "$LAB_TOP/scripts/gen-policies" "$LAB_TOP"/subjects/*.conf >"$S/p.inc"
     compiles "$S/p.inc"
     run grep -c '^{.name' "$S/p.inc"
-    [ "$output" -eq 2 ]
+    [ "$output" -eq 7 ]
+    grep -q '.name = "uv-18181", .subject = "linklab-uv18181", .*.clone_drops_mode = true' "$S/p.inc"
     head -n 2 "$S/p.inc" | tail -n 1 | grep -q '^{.name = "linklab", .subject = "linklab",'
     grep -q '.name = "uv-0.4", .subject = "linklab-uv04", .summary = "uv before PR #7620 on Linux' "$S/p.inc"
 }
