@@ -81,8 +81,9 @@ static void unescape(char *s)
     *w = '\0';
 }
 
-/* The layer directories of the overlay mount whose mountinfo line is
- * line: the lower and data layers, and with upper also upperdir. */
+/* The layer directories of the overlay mount fd is on, as its mountinfo
+ * options name them: the lower and data layers, and with upper also the
+ * upper one; *mountpoint where it is mounted. */
 static char **overlay_dirs(int fd, size_t *n, char **mountpoint, bool upper)
 {
     *n = 0;

@@ -456,6 +456,23 @@ profile_get() {
 
 # layout_relation LAYOUT: same, bind, subvol or cross (how the cache and
 # the target are related)
+# layout_problem LAYOUT: why LAYOUT cannot be a cell's layout, as one
+# phrase; nothing when it can (bench/run and bench/regressions ask it)
+layout_problem() {
+    local st=0
+    layout_profiles "$1" >/dev/null || st=$?
+    case $st in
+    0) ;;
+    2) echo "layout '$1' splits into two profiles in more than one way"; return 0 ;;
+    *) echo "unknown layout '$1' (layouts: same-P, bind-P, overlay-P, subvol-btrfs, cross-A-B; profiles: $(profile_names | paste -sd ' '))"
+        return 0 ;;
+    esac
+    # overlayfs takes no FUSE layer: its upper one needs trusted.* xattrs
+    if [[ $1 == overlay-* ]] && [ "$(profile_get "${1#overlay-}" type)" = labfs ]; then
+        echo "layout '$1': overlayfs cannot stack on ${1#overlay-}, a labfs (FUSE) profile; use a kernel filesystem's (btrfs, xfs, ext4, tmpfs)"
+    fi
+}
+
 layout_relation() {
     case $1 in
     same-*) echo same ;;
