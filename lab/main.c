@@ -22,6 +22,7 @@ static const struct {
     {"report", cmd_report, "judge bench runs: report.md, results.json/.csv, junit.xml, plots"},
     {"scenario", cmd_scenario, "put an installer through the reliability scenarios"},
     {"corpus", cmd_corpus, "write deterministic synthetic wheels that imitate real packages"},
+    {"floor", cmd_floor, "place a tree with the bare system calls of one mode: the speed floor"},
 };
 
 static void usage(FILE *f)
