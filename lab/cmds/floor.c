@@ -134,6 +134,43 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* The source is a directory; the target is new, and not inside the source
+ * (the walk would meet the directories it makes). */
+static int check_paths(const char *source, const char *target)
+{
+    struct stat st;
+    if (stat(source, &st) != 0) {
+        lab_error("--source %s: %s", source, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        lab_error("--source %s: not a directory", source);
+        return -1;
+    }
+    if (lstat(target, &st) == 0) {
+        lab_error("--target %s: it exists (the floor places into a new directory)", target);
+        return -1;
+    }
+    char *t = xstrdup(target), *slash = strrchr(t, '/');
+    const char *parent = slash ? (slash == t ? "/" : (*slash = '\0', t)) : ".";
+    char *rp = realpath(parent, NULL), *rs = NULL;
+    int rc = 0;
+    if (!rp) {
+        lab_error("--target %s: its parent %s: %s", target, parent, strerror(errno));
+        rc = -1;
+    } else if ((rs = realpath(source, NULL))) {
+        size_t n = strlen(rs);
+        if (strncmp(rp, rs, n) == 0 && (rp[n] == '\0' || rp[n] == '/' || n == 1)) {
+            lab_error("--target %s lies inside --source %s: the walk would meet what it makes", target, source);
+            rc = -1;
+        }
+    }
+    free(rp);
+    free(rs);
+    free(t);
+    return rc;
+}
+
 int cmd_floor(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -174,13 +211,15 @@ int cmd_floor(int argc, char **argv)
         return usage_error("floor", "unexpected argument '%s'", argv[optind]);
     if (mode < 0 || !source || !target)
         return usage_error("floor", "--mode, --source and --target are required");
-    struct stat st;
-    if (stat(source, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        lab_error("--source %s: %s", source, errno ? strerror(errno) : "not a directory");
-        return LAB_EXIT_FAIL;
-    }
-    if (lstat(target, &st) == 0) {
-        lab_error("--target %s: it exists (the floor places into a new directory)", target);
+    /* DIR/ and DIR name one tree: each entry's path below it is what fts
+     * gives after the source's own length, so that must not count a slash
+     * (with one, "x/y" was placed as TARGET + "x/y" glued: beside TARGET) */
+    char *src = xstrdup(source);
+    for (size_t n = strlen(src); n > 1 && src[n - 1] == '/'; n--)
+        src[n - 1] = '\0';
+    source = src;
+    if (check_paths(source, target) != 0) {
+        free(src);
         return LAB_EXIT_FAIL;
     }
 
@@ -191,6 +230,7 @@ int cmd_floor(int argc, char **argv)
     FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
     if (!fts) {
         lab_error("--source %s: %s", source, strerror(errno));
+        free(src);
         return LAB_EXIT_FAIL;
     }
     struct floor_run r = {.mode = (enum floor_mode)mode};
@@ -275,5 +315,6 @@ int cmd_floor(int argc, char **argv)
     }
     free(r.files);
     pthread_mutex_destroy(&r.mu);
+    free(src);
     return rc;
 }

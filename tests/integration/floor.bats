@@ -74,3 +74,20 @@ PY
     [ "$status" -eq 1 ]
     [ ! -e "$BTRFS/y" ]
 }
+
+@test "floor: a source given with trailing slashes places into the target, nothing beside it; a target inside the source is refused" {
+    need_root
+    run "$LINKLAB" floor --mode copy --source "$ENTRY//" --target "$BTRFS/slash"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    diff -r --no-dereference "$ENTRY" "$BTRFS/slash"
+    # nothing was made beside the target (a name glued to "slash")
+    [ -z "$(find "$BTRFS" -maxdepth 1 -name 'slash?*')" ]
+    run "$LINKLAB" floor --mode copy --source "$ENTRY" --target "$ENTRY/inner"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"lies inside --source"* ]]
+    [ ! -e "$ENTRY/inner" ]
+    run "$LINKLAB" floor --mode copy --source "$ENTRY" --target "$BTRFS/no/such/parent"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"its parent $BTRFS/no/such: No such file or directory" ]]
+}
