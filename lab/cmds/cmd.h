@@ -9,6 +9,8 @@ int cmd_observe(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_floor(int argc, char **argv);
+int cmd_timing(int argc, char **argv);
+int cmd_settle(int argc, char **argv);
 
 /* Prints "linklab CMD: MESSAGE" and the usage hint; returns 2. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

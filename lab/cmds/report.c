@@ -16,14 +16,16 @@
 static void help(void)
 {
     printf("usage: linklab report RUN [RUN...] [--baseline RUN] [--junit FILE] [--out DIR]\n"
-           "                      [--threshold F] [--noise K]\n"
+           "                      [--threshold F] [--precision F]\n"
            "       linklab report --check-expectations EXPECT...\n\n"
            "Reads what bench/run wrote (run.json, images.json, cells/*/{cell.json,\n"
            "hyperfine.json,observe.json,events.jsonl}), checks every cell's expectations\n"
            "on the observed install, and writes into DIR (default: the first RUN):\n"
-           "  report.md      a table per layout: median, spread, ratio to the fastest\n"
+           "  report.md      a table per layout: median with its 95%% bootstrap\n"
+           "                 interval, CV, ratio (and its interval) to the fastest\n"
            "                 cell and to cp in the same mode, observed classes,\n"
-           "                 fallback, verdict; failed expectations; flags\n"
+           "                 fallback, verdict; failed expectations; flags; how many\n"
+           "                 timed cells have a CV at or under 3%% and how many are noisy\n"
            "  results.json   one record per cell, with the runs' provenance\n"
            "  results.csv    one row per cell with provenance columns (kernel, mkfs,\n"
            "                 hyperfine, machine)\n"
@@ -31,11 +33,14 @@ static void help(void)
            "  plot-modes.svg/.png, plot-files.svg/.png (gnuplot)\n"
            "Several RUNs (say, from several machines) merge into one report.\n\n"
            "options:\n"
-           "  --baseline RUN  a cell whose median got slower than in RUN by more than\n"
-           "                  the threshold AND by more than K times the combined\n"
-           "                  standard deviation is a regression\n"
+           "  --baseline RUN  a cell whose median's 95%% interval lies above the same\n"
+           "                  cell's interval in RUN by more than the threshold (a\n"
+           "                  fraction of RUN's median) is a regression; a noisy cell\n"
+           "                  (or baseline cell) is flagged and not judged\n"
            "  --threshold F   default 0.10 (10%%)\n"
-           "  --noise K       default 2\n"
+           "  --precision F   a cell whose median's interval reaches further than F\n"
+           "                  of the median is noisy (default: the run's own precision,\n"
+           "                  from its definition; 0.02 when it has none)\n"
            "  --junit FILE    also write the JUnit XML there\n"
            "  --out DIR       where to write (default: the first RUN)\n"
            "  --check-expectations EXPECT...\n"
@@ -71,16 +76,16 @@ int cmd_report(int argc, char **argv)
         {"junit", required_argument, NULL, 'j'},
         {"out", required_argument, NULL, 'o'},
         {"threshold", required_argument, NULL, 't'},
-        {"noise", required_argument, NULL, 'n'},
+        {"precision", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {"check-expectations", no_argument, NULL, 'c'},
         {0, 0, 0, 0},
     };
-    struct report r = {.threshold = 0.10, .noise_k = 2.0};
+    struct report r = {.threshold = 0.10};
     const char *baseline = NULL, *junit = NULL, *out = NULL;
     int c;
     char *end;
-    while ((c = getopt_long(argc, argv, ":b:j:o:t:n:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":b:j:o:t:p:h", opts, NULL)) != -1) {
         switch (c) {
         case 'b': baseline = optarg; break;
         case 'j': junit = optarg; break;
@@ -90,10 +95,10 @@ int cmd_report(int argc, char **argv)
             if (*end || r.threshold < 0)
                 return usage_error("report", "--threshold takes a fraction such as 0.1, not '%s'", optarg);
             break;
-        case 'n':
-            r.noise_k = strtod(optarg, &end);
-            if (*end || r.noise_k < 0)
-                return usage_error("report", "--noise takes a number such as 2, not '%s'", optarg);
+        case 'p':
+            r.precision = strtod(optarg, &end);
+            if (end == optarg || *end || !(r.precision > 0 && r.precision < 1))
+                return usage_error("report", "--precision takes a fraction such as 0.02, not '%s'", optarg);
             break;
         case 'h': help(); return LAB_EXIT_OK;
         case 'c': return check_expectations(argc - optind, argv + optind);

@@ -101,26 +101,41 @@ static void ratios(struct report *r)
         struct cell *c = &r->cells[i];
         if (!c->timed)
             continue;
-        double fastest = 0;
+        const struct cell *fastest = NULL;
         for (size_t j = 0; j < r->ncells; j++) {
             const struct cell *o = &r->cells[j];
-            if (o->timed && same_group(c, o) && (fastest == 0 || o->median < fastest))
-                fastest = o->median;
-            if (o->timed && same_group(c, o) && strcmp(o->subject, "cp") == 0 && strcmp(o->mode, c->mode) == 0)
-                c->ratio_cp = c->median / o->median;
+            if (o->timed && same_group(c, o) && (!fastest || o->median < fastest->median))
+                fastest = o;
+            if (o->timed && same_group(c, o) && strcmp(o->subject, "cp") == 0 && strcmp(o->mode, c->mode) == 0) {
+                c->ratio_cp_ci = stats_ratio_ci(c->times, (size_t)c->nruns, o->times, (size_t)o->nruns);
+                c->ratio_cp = c->ratio_cp_ci.est;
+            }
         }
-        if (fastest > 0)
-            c->ratio_fastest = c->median / fastest;
+        if (fastest) {
+            c->ratio_fastest_ci = stats_ratio_ci(c->times, (size_t)c->nruns, fastest->times, (size_t)fastest->nruns);
+            c->ratio_fastest = c->ratio_fastest_ci.est;
+        }
     }
 }
 
-/* Slower beyond both the threshold and the measured noise. */
+/* A cell whose median's interval is wider than its run's precision (or
+ * --precision) is noisy: its timing is shown and flagged, never judged. */
+static bool noisy(const struct report *r, const struct cell *c)
+{
+    double p = r->precision > 0 ? r->precision : c->run->precision;
+    return c->nruns > 1 && stats_halfwidth(c->ci) > p;
+}
+
+/* A regression: the cell's interval lies above the baseline's by more than
+ * the threshold (a fraction of the baseline's median); noisy cells and
+ * noisy baselines are not judged. */
 static void regressions(struct report *r)
 {
     for (size_t i = 0; i < r->ncells; i++) {
         struct cell *c = &r->cells[i];
         if (!c->timed)
             continue;
+        c->noisy = noisy(r, c);
         for (size_t j = 0; j < r->nbase; j++) {
             const struct cell *b = &r->base_cells[j];
             if (!b->timed || strcmp(b->id, c->id) != 0)
@@ -128,9 +143,9 @@ static void regressions(struct report *r)
             c->has_base = true;
             c->base_median = b->median;
             c->base_stddev = b->stddev;
-            double diff = c->median - b->median;
-            double noise = r->noise_k * sqrt(c->stddev * c->stddev + b->stddev * b->stddev);
-            c->regression = diff > r->threshold * b->median && diff > noise;
+            c->base_ci = b->ci;
+            c->unjudged = c->noisy || noisy(r, b);
+            c->regression = !c->unjudged && c->ci.lo - b->ci.hi > r->threshold * b->median;
             break;
         }
     }
@@ -158,6 +173,11 @@ void report_judge(struct report *r)
         else
             r->notrun++;
         r->regressions += c->regression;
+        if (c->timed) {
+            r->timed++;
+            r->steady += c->cv <= 0.03;
+            r->noisy += c->noisy;
+        }
     }
 }
 

@@ -27,12 +27,6 @@ static const char *str_of(json_t *o, const char *key)
     return s ? s : "";
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The cell's exit=N (the last one given), else 0: every run, timed or
  * observed, must exit so; a run that exits otherwise is a failed run. */
 static int expected_exit(json_t *def)
@@ -70,21 +64,17 @@ static void load_timing(struct cell *c, const char *dir)
         ok[nok++] = json_real_value(json_array_get(times, i));
     }
     if (nok > 0) {
-        sort_items(ok, nok, sizeof *ok, cmp_double);
-        c->median = nok % 2 ? ok[nok / 2] : (ok[nok / 2 - 1] + ok[nok / 2]) / 2;
-        double sum = 0, sq = 0;
-        for (size_t i = 0; i < nok; i++)
-            sum += ok[i];
-        c->mean = sum / (double)nok;
-        for (size_t i = 0; i < nok; i++)
-            sq += (ok[i] - c->mean) * (ok[i] - c->mean);
-        c->stddev = nok > 1 ? sqrt(sq / (double)(nok - 1)) : 0;
+        c->cv = stats_cv(ok, nok, &c->mean, &c->stddev);
+        c->ci = stats_median_ci(ok, nok);
+        c->median = stats_median(ok, nok);
         c->min = ok[0];
         c->max = ok[nok - 1];
         c->nruns = (int)nok;
         c->timed = true;
+        c->times = ok;
+    } else {
+        free(ok);
     }
-    free(ok);
     json_decref(h);
 }
 
@@ -160,6 +150,8 @@ int report_load_run(const char *dir, struct run_info *run, struct cell **cells, 
     run->machine = str_of(run->run, "machine");
     json_t *planned = json_object_get(run->run, "cells_planned");
     run->cells_planned = json_is_integer(planned) ? (long)json_integer_value(planned) : -1;
+    json_t *prec = json_object_get(run->run, "precision");
+    run->precision = json_is_number(prec) && json_number_value(prec) > 0 ? json_number_value(prec) : 0.02;
     size_t before = *ncells;
     char *cdir = xasprintf("%s/cells", dir);
     DIR *d = opendir(cdir);
@@ -228,6 +220,7 @@ static void free_cells(struct cell *cells, size_t n)
         }
         free(cells[i].results);
         free(cells[i].flags);
+        free(cells[i].times);
     }
     free(cells);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "observe/observe.h"
+#include "report/stats.h"
 
 #define REPORT_SCHEMA 1
 
@@ -18,6 +19,7 @@ struct run_info {
     const char *machine;
     long cells_planned; /* run.json's cells_planned; -1 when the run does not say */
     long cells_found;   /* cells with a cell.json in the run directory */
+    double precision;   /* run.json's precision: a wider median interval is noisy (default 0.02) */
 };
 
 struct exp_result {
@@ -33,7 +35,10 @@ struct cell {
     long files;
     /* timing (hyperfine.json) */
     bool timed;
-    double median, mean, stddev, min, max;
+    double median, mean, stddev, min, max, cv;
+    double *times;      /* the runs that exited as expected, nruns of them */
+    struct interval ci; /* the median's 95% bootstrap interval */
+    bool noisy;         /* the interval is wider than the run's precision: not judged */
     int nruns, failed_runs; /* runs that exited as expected; runs that did not */
     int expected_exit;      /* exit=N of the cell (default 0): what every run must exit */
     /* the observed install (observe.json, events.jsonl) */
@@ -44,12 +49,14 @@ struct cell {
     long claimed_clone;      /* linklab's own log: files it says it cloned; -1 unknown */
     /* derived */
     double ratio_fastest, ratio_cp; /* 0 unknown */
+    struct interval ratio_fastest_ci, ratio_cp_ci;
     struct exp_result *results;
     int nresults;
     char *flags;
     const char *verdict; /* "pass", "fail", "not-run" */
-    bool has_base, regression;
+    bool has_base, regression, unjudged; /* unjudged: a noisy cell or baseline */
     double base_median, base_stddev;
+    struct interval base_ci;
 };
 
 struct report {
@@ -60,9 +67,10 @@ struct report {
     struct run_info base;
     struct cell *base_cells;
     size_t nbase;
-    double threshold; /* regression: slower by more than this fraction ... */
-    double noise_k;   /* ... and by more than k x the combined standard deviation */
+    double threshold; /* regression: the intervals apart by more than this fraction of the baseline */
+    double precision; /* --precision: overrides the runs' own (0: theirs) */
     int pass, fail, notrun, regressions;
+    int timed, steady, noisy; /* timed cells; of them with CV <= 3%; flagged noisy */
     long cells_missing; /* planned by the runs but never run (an interrupted run) */
     bool multi_machine;
 };

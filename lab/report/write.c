@@ -102,6 +102,10 @@ int report_write_md(const struct report *r, const char *path)
     fprintf(f, "# linklab sign-off: %s\n\n", ok ? "PASS" : "FAIL");
     fprintf(f, "%zu cells: %d pass, %d fail, %d not run; %d regressions.\n\n", r->ncells, r->pass,
             r->fail, r->notrun, r->regressions);
+    if (r->timed)
+        fprintf(f, "Timing: %d timed cells, %d (%.0f%%) with a CV at or under 3%%; %d noisy (the median's 95%% "
+                   "interval wider than the precision: shown, flagged, not judged for regressions).\n\n",
+                r->timed, r->steady, 100.0 * r->steady / r->timed, r->noisy);
     if (r->cells_missing > 0)
         fprintf(f, "**%ld planned cells never ran** (an interrupted run): no sign-off.\n\n", r->cells_missing);
     struct strbuf never = STRBUF_INIT;
@@ -112,20 +116,25 @@ int report_write_md(const struct report *r, const char *path)
     for (int i = 0; i < r->nruns; i++) {
         json_t *run = r->runs[i].run;
         fprintf(f, "- run `%s` on **%s**: %s, kernel %s, %lld CPUs, %s, %s; definition `%s` (sha256 %.12s), "
-                   "%lld runs per cell, warmup %lld, jobs %lld, cold cache: %s\n",
+                   "runs in batches of %lld until the median's interval is within +-%.0f%% (cap %lld s), "
+                   "warmup %lld, jobs %lld, settled before each run: %s, cold cache: %s\n",
                 r->runs[i].dir, jstr(run, "machine"), jstr(run, "os"), jstr(run, "kernel"),
                 (long long)json_integer_value(json_object_get(run, "cpus")), jstr(run, "hyperfine"),
                 jstr(run, "linklab"), jstr(run, "definition"), jstr(run, "definition_sha256"),
-                (long long)json_integer_value(json_object_get(run, "runs")),
+                (long long)json_integer_value(json_object_get(run, "runs")), r->runs[i].precision * 100,
+                (long long)json_integer_value(json_object_get(run, "cap_s")),
                 (long long)json_integer_value(json_object_get(run, "warmup")),
-                (long long)json_integer_value(json_object_get(run, "jobs")), jstr(run, "cold"));
+                (long long)json_integer_value(json_object_get(run, "jobs")),
+                jstr(run, "settle")[0] ? jstr(run, "settle") : "no", jstr(run, "cold"));
     }
     if (r->nbase)
-        fprintf(f, "- baseline: `%s` (regression: slower by more than %.0f%% and by more than %.0f x "
-                   "the combined standard deviation)\n", r->base.dir, r->threshold * 100, r->noise_k);
-    fprintf(f, "\nMedians of the timed runs; ratios are to the fastest cell of the same layout "
-               "and corpus, and to cp in the same mode. Observed classes come from `linklab "
-               "observe` on one more, untimed install.\n");
+        fprintf(f, "- baseline: `%s` (regression: the median's 95%% interval lies above the baseline's by "
+                   "more than %.0f%% of the baseline's median; a noisy cell or baseline is not judged)\n",
+                r->base.dir, r->threshold * 100);
+    fprintf(f, "\nMedians of the timed runs with their 95%% bootstrap interval, and the runs' coefficient of "
+               "variation; ratios (with their intervals) are to the fastest cell of the same layout and "
+               "corpus, and to cp in the same mode. Observed classes come from `linklab observe` on one "
+               "more, untimed install.\n");
     /* one table per layout, in first-seen order */
     for (size_t i = 0; i < r->ncells; i++) {
         const struct cell *c = &r->cells[i];
@@ -139,20 +148,21 @@ int report_write_md(const struct report *r, const char *path)
         fprintf(f, "\n## %s\n\n", c->layout);
         if (mk[0])
             fprintf(f, "%s\n\n", mk);
-        fprintf(f, "| corpus | subject | mode | files | median | spread | vs fastest | vs cp | observed | fallback | verdict |\n"
+        fprintf(f, "| corpus | subject | mode | files | median (95%% interval) | CV | vs fastest | vs cp | observed | fallback | verdict |\n"
                    "|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (size_t j = i; j < r->ncells; j++) {
             const struct cell *d = &r->cells[j];
             if (strcmp(d->layout, c->layout) != 0)
                 continue;
-            char cls[512], med[32] = "-", spread[64] = "-", rf[16] = "-", rc[16] = "-";
+            char cls[512], med[64] = "-", spread[64] = "-", rf[48] = "-", rc[48] = "-";
             classes_short(d, cls, sizeof cls);
             if (d->timed) {
-                snprintf(med, sizeof med, "%.1f ms", d->median * 1e3);
-                snprintf(spread, sizeof spread, "±%.1f ms", d->stddev * 1e3);
-                snprintf(rf, sizeof rf, "%.2fx", d->ratio_fastest);
+                snprintf(med, sizeof med, "%.1f ms (%.1f-%.1f)", d->median * 1e3, d->ci.lo * 1e3, d->ci.hi * 1e3);
+                snprintf(spread, sizeof spread, "%.1f%%%s", d->cv * 100, d->noisy ? " noisy" : "");
+                snprintf(rf, sizeof rf, "%.2fx (%.2f-%.2f)", d->ratio_fastest, d->ratio_fastest_ci.lo,
+                         d->ratio_fastest_ci.hi);
                 if (d->ratio_cp > 0)
-                    snprintf(rc, sizeof rc, "%.2fx", d->ratio_cp);
+                    snprintf(rc, sizeof rc, "%.2fx (%.2f-%.2f)", d->ratio_cp, d->ratio_cp_ci.lo, d->ratio_cp_ci.hi);
             }
             const char *v = d->verdict;
             fprintf(f, "| %s | %s | %s | %ld | %s | %s | %s | %s | %s | %s | %s%s%s%s |\n", d->corpus,
@@ -229,13 +239,19 @@ static json_t *cell_json(const struct report *r, const struct cell *c)
     json_object_set_new(o, "reason", c->reason[0] ? json_string(c->reason) : json_null());
     const char *why = json_string_value(json_object_get(c->def, "derivation"));
     json_object_set_new(o, "derivation", why && *why ? json_string(why) : json_null());
-    json_object_set_new(o, "timing", c->timed ? json_pack("{s:f,s:f,s:f,s:f,s:f,s:i,s:i}", "median_s", c->median,
-                                                          "mean_s", c->mean, "stddev_s", c->stddev, "min_s", c->min,
-                                                          "max_s", c->max, "runs", c->nruns, "failed_runs",
-                                                          c->failed_runs)
-                                              : json_null());
+    json_object_set_new(o, "timing",
+                        c->timed ? json_pack("{s:f,s:[f,f],s:f,s:f,s:f,s:f,s:f,s:b,s:i,s:i}", "median_s", c->median,
+                                             "median_ci_s", c->ci.lo, c->ci.hi, "mean_s", c->mean, "stddev_s",
+                                             c->stddev, "cv", c->cv, "min_s", c->min, "max_s", c->max, "noisy",
+                                             c->noisy, "runs", c->nruns, "failed_runs", c->failed_runs)
+                                 : json_null());
     json_object_set_new(o, "ratio_fastest", c->ratio_fastest > 0 ? json_real(c->ratio_fastest) : json_null());
+    json_object_set_new(o, "ratio_fastest_ci", c->ratio_fastest > 0 ? json_pack("[f,f]", c->ratio_fastest_ci.lo,
+                                                                                c->ratio_fastest_ci.hi)
+                                                                    : json_null());
     json_object_set_new(o, "ratio_cp", c->ratio_cp > 0 ? json_real(c->ratio_cp) : json_null());
+    json_object_set_new(o, "ratio_cp_ci", c->ratio_cp > 0 ? json_pack("[f,f]", c->ratio_cp_ci.lo, c->ratio_cp_ci.hi)
+                                                          : json_null());
     json_object_set_new(o, "classes", c->observed ? classes : (json_decref(classes), json_null()));
     json_object_set_new(o, "completeness", c->observed ? json_pack("{s:I,s:I,s:I}", "missing", (json_int_t)c->missing,
                                                                    "corrupt", (json_int_t)c->corrupt, "mode",
@@ -245,9 +261,10 @@ static json_t *cell_json(const struct report *r, const struct cell *c)
     json_object_set_new(o, "warnings", c->warnings >= 0 ? json_integer(c->warnings) : json_null());
     json_object_set_new(o, "expectations", exps);
     json_object_set_new(o, "flags", c->flags ? json_string(c->flags) : json_null());
-    json_object_set_new(o, "baseline", c->has_base ? json_pack("{s:f,s:f,s:b}", "median_s", c->base_median,
-                                                               "stddev_s", c->base_stddev, "regression",
-                                                               c->regression)
+    json_object_set_new(o, "baseline", c->has_base ? json_pack("{s:f,s:[f,f],s:f,s:b,s:b}", "median_s",
+                                                               c->base_median, "median_ci_s", c->base_ci.lo,
+                                                               c->base_ci.hi, "stddev_s", c->base_stddev,
+                                                               "regression", c->regression, "judged", !c->unjudged)
                                                    : json_null());
     return o;
 }
@@ -303,14 +320,14 @@ int report_write_csv(const struct report *r, const char *path)
         "mode", "corpus", "files", "status", "verdict", "median_s", "stddev_s", "min_s", "max_s",
         "ratio_fastest", "ratio_cp", "cloned", "partial", "shared_elsewhere", "hardlinked", "symlinked",
         "copied", "inline", "empty", "missing", "corrupt", "mode_findings", "fallback", "warnings",
-        "exit", "flags", "baseline_median_s", "regression"};
+        "exit", "flags", "baseline_median_s", "regression", "cv", "median_lo_s", "median_hi_s", "noisy"};
     size_t ncols = sizeof cols / sizeof cols[0];
     for (size_t i = 0; i < ncols; i++)
         csv_field(f, cols[i], i + 1 == ncols);
     for (size_t i = 0; i < r->ncells; i++) {
         const struct cell *c = &r->cells[i];
         json_t *run = c->run->run;
-        char v[40][640], label[512], mk[512];
+        char v[48][640], label[512], mk[512];
         int n = 0;
         mkfs_of(c, mk, sizeof mk);
 #define PUT(...) snprintf(v[n++], sizeof v[0], __VA_ARGS__)
@@ -357,7 +374,16 @@ int report_write_csv(const struct report *r, const char *path)
         if (c->exit_code >= 0) PUT("%d", c->exit_code); else PUT("%s", "");
         PUT("%s", c->flags ? c->flags : "");
         if (c->has_base) PUT("%.6f", c->base_median); else PUT("%s", "");
-        PUT("%s", c->regression ? "yes" : c->has_base ? "no" : "");
+        PUT("%s", c->regression ? "yes" : c->has_base ? (c->unjudged ? "unjudged" : "no") : "");
+        if (c->timed) {
+            PUT("%.4f", c->cv);
+            PUT("%.6f", c->ci.lo);
+            PUT("%.6f", c->ci.hi);
+            PUT("%s", c->noisy ? "yes" : "no");
+        } else {
+            for (int k = 0; k < 4; k++)
+                PUT("%s", "");
+        }
 #undef PUT
         for (int k = 0; k < n; k++)
             csv_field(f, v[k], k + 1 == n);
@@ -499,6 +525,9 @@ void report_print_table(const struct report *r)
                 snprintf(note, sizeof note, "%s: %s", c->results[k].expr, c->results[k].observed);
         if (!note[0] && c->flags)
             snprintf(note, sizeof note, "flag: %s", c->flags);
+        if (!note[0] && c->noisy)
+            snprintf(note, sizeof note, "noisy: median +-%.1f%% (CV %.1f%%), not judged", stats_halfwidth(c->ci) * 100,
+                     c->cv * 100);
         printf("%-52s %-8s %10s %8s  %s%s\n", cell_label(r, c, label, sizeof label),
                strcmp(c->verdict, "fail") == 0 ? "FAIL" : c->verdict, med, rc,
                c->regression ? "REGRESSION " : "", note);
@@ -513,6 +542,8 @@ void report_print_table(const struct report *r)
     if (never.len)
         printf("not signed off, no cell of theirs ran: %s\n", strbuf_str(&never));
     strbuf_release(&never);
+    if (r->timed)
+        printf("timing: %d timed cells, %d with CV <= 3%%, %d noisy\n", r->timed, r->steady, r->noisy);
     printf("sign-off: %s (%d pass, %d fail, %d not run, %d regressions)%s\n", report_passed(r) ? "PASS" : "FAIL",
            r->pass, r->fail, r->notrun, r->regressions, why);
 }

@@ -181,7 +181,7 @@ assert a["tmpfs"] == "up" and a["btrfs"].startswith("down"), a' "$before" "$("$L
     [ -z "$(losetup --list --noheadings --raw --output BACK-FILE | grep -F "$LINKLAB_ROOT/")" ]
 }
 
-@test "bench/run: the timed runs and the observed run are one argv from one parser (quotes, a root and --out with spaces)" {
+@test "bench/run: the timed runs and the observed run are one argv from one parser (quotes, a root and --out with spaces); TMPDIR is a tmpfs of the run" {
     export LINKLAB_ROOT="$BATS_TEST_TMPDIR/lab root"
     rec=$BATS_TEST_TMPDIR/rec.sh
     # records its words, one run per line, then copies the entries (cp's argv after its own)
@@ -191,6 +191,8 @@ log=$1
 shift
 printf '%s|' "$@" >>"$log"
 echo >>"$log"
+# where its temporary files go: a tmpfs of the run's own
+stat -f -c %T "${TMPDIR:-/tmp}" >>"$log.tmpdir"
 while [ "$1" != -- ]; do shift; done
 shift
 exec cp "$@"
@@ -217,6 +219,8 @@ EOF
     [[ $observed == "two words|it's copy|--log|$BATS_TEST_TMPDIR/out dir/cells/"*"/events.jsonl|--|"* ]]
     [ "${observed/--log|*events.jsonl|/}" = "$timed" ]
     [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$BATS_TEST_TMPDIR/out dir"/cells/*/cell.json)" = run ]
+    [ "$(sort -u "$BATS_TEST_TMPDIR/argv.log.tmpdir")" = tmpfs ]
+    [ -z "$(findmnt -rn -o SOURCE | grep -x linklab-run-tmp)" ]
     assert_nothing_held
 }
 

@@ -37,7 +37,8 @@ PY
     grep -q '^# linklab sign-off: PASS' "$RUN/report.md"
     grep -q '^## same-btrfs' "$RUN/report.md"
     grep -q '^## cross-btrfs-tmpfs' "$RUN/report.md"
-    grep -qE '^\| real \| linklab \| clone \| 773 \| [0-9.]+ ms \| ±[0-9.]+ ms \| [0-9.]+x \| 0\.[0-9]+x \| cloned [0-9]+' "$RUN/report.md"
+    grep -qE '^\| real \| linklab \| clone \| 773 \| [0-9.]+ ms \([0-9.]+-[0-9.]+\) \| [0-9.]+%( noisy)? \| [0-9.]+x \([0-9.]+-[0-9.]+\) \| 0\.[0-9]+x \(0\.[0-9]+-[0-9.]+\) \| cloned [0-9]+' "$RUN/report.md"
+    grep -qE '^Timing: 3 timed cells, [0-3] \([0-9]+%\) with a CV at or under 3%; [0-3] noisy' "$RUN/report.md"
     for f in plot-modes.svg plot-modes.png plot-files.svg plot-files.png; do [ -s "$RUN/$f" ]; done
     python3 - "$RUN" <<'PY'
 import csv, json, sys, xml.etree.ElementTree as ET
@@ -85,19 +86,28 @@ f = [c for c in s.findall("testcase") if c.find("failure") is not None]
 assert f[0].get("name") == "class=hardlinked"' "$BATS_TEST_TMPDIR/j.xml"
 }
 
-@test "report --baseline: a slowed run is a regression; noise is not" {
+@test "report --baseline: a slowed run is a regression; a noisy run is flagged, not judged" {
     cp -a "$RUN" "$BATS_TEST_TMPDIR/slow"
     scale_times "$BATS_TEST_TMPDIR/slow" 1.5 0
-    run "$LINKLAB" report "$BATS_TEST_TMPDIR/slow" --baseline "$RUN"
+    # the fixture's five runs a cell leave intervals of up to +-22%
+    run "$LINKLAB" report "$BATS_TEST_TMPDIR/slow" --baseline "$RUN" --precision 0.3
     echo "$output"
     [ "$status" -eq 1 ]
     [[ "$output" == *"REGRESSION"* ]]
     [[ "${lines[-1]}" == *"3 regressions)" ]]
     cp -a "$RUN" "$BATS_TEST_TMPDIR/noisy"
-    # 12% slower (past the 10% threshold) but within the noise of a 30% jitter
-    scale_times "$BATS_TEST_TMPDIR/noisy" 1.12 0.30
-    run "$LINKLAB" report "$BATS_TEST_TMPDIR/noisy" --baseline "$RUN"
+    # 50% slower, but with a 60% jitter: the interval is wider than the
+    # precision, so the cells are noisy, flagged and not judged
+    scale_times "$BATS_TEST_TMPDIR/noisy" 1.5 0.60
+    run "$LINKLAB" report "$BATS_TEST_TMPDIR/noisy" --baseline "$RUN" --precision 0.3
     echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "${lines[-1]}" == *"0 regressions)" ]]
+    [[ "$output" == *"noisy: median +-"*"not judged"* ]]
+    [[ "$output" == *"timing: 3 timed cells, "*", 3 noisy"* ]]
+    python3 -c 'import json,sys; c=[c for c in json.load(open(sys.argv[1]))["cells"] if c["timing"]]; assert all(x["timing"]["noisy"] and not x["baseline"]["judged"] for x in c), c' "$BATS_TEST_TMPDIR/noisy/results.json"
+    # apart by more than 50% of the baseline: none is
+    run "$LINKLAB" report "$BATS_TEST_TMPDIR/slow" --baseline "$RUN" --precision 0.3 --threshold 0.5
     [ "$status" -eq 0 ]
     [[ "${lines[-1]}" == *"0 regressions)" ]]
 }
@@ -118,6 +128,10 @@ assert f[0].get("name") == "class=hardlinked"' "$BATS_TEST_TMPDIR/j.xml"
     run "$LINKLAB" report
     [ "$status" -eq 2 ]
     run "$LINKLAB" report "$RUN" --threshold lots
+    [ "$status" -eq 2 ]
+    run "$LINKLAB" report "$RUN" --precision 2
+    [ "$status" -eq 2 ]
+    run "$LINKLAB" report "$RUN" --noise 2
     [ "$status" -eq 2 ]
     run "$LINKLAB" report "$BATS_TEST_TMPDIR"
     [ "$status" -eq 1 ]
