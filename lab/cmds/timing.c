@@ -46,10 +46,17 @@ static int read_batch(const char *path, long want_exit, struct runs *r, json_t *
 {
     json_error_t e;
     json_t *h = json_load_file(path, 0, &e);
-    json_t *res = h ? json_array_get(json_object_get(h, "results"), 0) : NULL;
+    json_t *results = h ? json_object_get(h, "results") : NULL;
+    json_t *res = json_array_get(results, 0);
     json_t *times = res ? json_object_get(res, "times") : NULL;
     if (!json_is_array(times)) {
         lab_error("%s: %s", path, h ? "no hyperfine result (results[0].times)" : e.text);
+        json_decref(h);
+        return -1;
+    }
+    /* one command's runs: a file timing several commands is not one cell */
+    if (json_array_size(results) > 1) {
+        lab_error("%s: holds %zu commands' runs; give a file of one command's", path, json_array_size(results));
         json_decref(h);
         return -1;
     }

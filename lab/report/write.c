@@ -91,6 +91,17 @@ static void subjects_never_ran(const struct report *r, struct strbuf *sb)
     }
 }
 
+/* " (cap N s)" for a run that batched, "" for one that did not */
+static const char *cap_text(json_t *run, char *buf, size_t len)
+{
+    long long cap = json_integer_value(json_object_get(run, "cap_s"));
+    if (cap > 0)
+        snprintf(buf, len, " (cap %lld s)", cap);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
 /* ---------------------------------------------------------------- md */
 
 int report_write_md(const struct report *r, const char *path)
@@ -115,14 +126,18 @@ int report_write_md(const struct report *r, const char *path)
     strbuf_release(&never);
     for (int i = 0; i < r->nruns; i++) {
         json_t *run = r->runs[i].run;
+        char capbuf[32];
         fprintf(f, "- run `%s` on **%s**: %s, kernel %s, %lld CPUs, %s, %s; definition `%s` (sha256 %.12s), "
-                   "runs in batches of %lld until the median's interval is within +-%.0f%% (cap %lld s), "
-                   "warmup %lld, jobs %lld, settled before each run: %s, cold cache: %s\n",
+                   "%s%lld%s +-%.0f%%%s, warmup %lld, jobs %lld, settled before each run: %s, cold cache: %s\n",
                 r->runs[i].dir, jstr(run, "machine"), jstr(run, "os"), jstr(run, "kernel"),
                 (long long)json_integer_value(json_object_get(run, "cpus")), jstr(run, "hyperfine"),
                 jstr(run, "linklab"), jstr(run, "definition"), jstr(run, "definition_sha256"),
-                (long long)json_integer_value(json_object_get(run, "runs")), r->runs[i].precision * 100,
-                (long long)json_integer_value(json_object_get(run, "cap_s")),
+                json_integer_value(json_object_get(run, "cap_s")) > 0 ? "runs in batches of " : "",
+                (long long)json_integer_value(json_object_get(run, "runs")),
+                json_integer_value(json_object_get(run, "cap_s")) > 0
+                    ? " until the median's interval is within"
+                    : " runs per cell (no further batches); a cell is noisy when its median's interval is wider than",
+                r->runs[i].precision * 100, cap_text(run, capbuf, sizeof capbuf),
                 (long long)json_integer_value(json_object_get(run, "warmup")),
                 (long long)json_integer_value(json_object_get(run, "jobs")),
                 jstr(run, "settle")[0] ? jstr(run, "settle") : "no", jstr(run, "cold"));
@@ -189,8 +204,9 @@ int report_write_md(const struct report *r, const char *path)
             if (!any)
                 fprintf(f, "\n## Failed expectations\n\n");
             any = true;
-            fprintf(f, "- `%s`: regression: median %.1f ms, baseline %.1f ms\n",
-                    cell_label(r, c, label, sizeof label), c->median * 1e3, c->base_median * 1e3);
+            fprintf(f, "- `%s`: regression: median %.1f ms (%.1f-%.1f), baseline %.1f ms (%.1f-%.1f)\n",
+                    cell_label(r, c, label, sizeof label), c->median * 1e3, c->ci.lo * 1e3, c->ci.hi * 1e3,
+                    c->base_median * 1e3, c->base_ci.lo * 1e3, c->base_ci.hi * 1e3);
         }
     }
     /* where the expectations came from: the subject's declared chain on
@@ -437,6 +453,7 @@ int report_write_junit(const struct report *r, const char *path)
             for (int k = 0; k < c->nresults; k++)
                 failures += !c->results[k].pass;
             failures += c->regression;
+            skipped += c->has_base && c->unjudged;
         }
         fputs("  <testsuite name=\"", f);
         xml_text(f, run->machine);
@@ -495,8 +512,12 @@ int report_write_junit(const struct report *r, const char *path)
                 fputs("    <testcase classname=\"", f);
                 xml_text(f, c->id);
                 fputs("\" name=\"no regression\">", f);
-                if (c->regression)
-                    fprintf(f, "<failure message=\"median %.6f s, baseline %.6f s\"/>", c->median, c->base_median);
+                /* a noisy cell or baseline is not judged: neither a pass nor a failure */
+                if (c->unjudged)
+                    fputs("<skipped message=\"noisy: the median's interval is wider than the precision\"/>", f);
+                else if (c->regression)
+                    fprintf(f, "<failure message=\"median %.6f s (%.6f-%.6f), baseline %.6f s (%.6f-%.6f)\"/>",
+                            c->median, c->ci.lo, c->ci.hi, c->base_median, c->base_ci.lo, c->base_ci.hi);
                 fputs("</testcase>\n", f);
             }
         }

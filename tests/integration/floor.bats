@@ -84,7 +84,7 @@ PY
     # nothing was made beside the target (a name glued to "slash")
     [ -z "$(find "$BTRFS" -maxdepth 1 -name 'slash?*')" ]
     run "$LINKLAB" floor --mode copy --source "$ENTRY" --target "$ENTRY/inner"
-    [ "$status" -eq 1 ]
+    [ "$status" -eq 2 ]
     [[ "$output" == *"lies inside --source"* ]]
     [ ! -e "$ENTRY/inner" ]
     run "$LINKLAB" floor --mode copy --source "$ENTRY" --target "$BTRFS/no/such/parent"

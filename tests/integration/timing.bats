@@ -60,6 +60,11 @@ PY
     [ "$status" -eq 1 ]
     [ "${#lines[@]}" -eq 1 ]
     [[ "$output" == *"nosuch.json"* ]]
+    # a file of several commands (bench/scaling's points) is not one cell's
+    python3 -c 'import json,sys; r={"command":"x","times":[0.1],"exit_codes":[0]}; json.dump({"results":[r,r]}, open(sys.argv[1],"w"))' "$BATS_TEST_TMPDIR/two.json"
+    run "$LINKLAB" timing "$BATS_TEST_TMPDIR/two.json"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"two.json: holds 2 commands' runs"* ]]
     echo '{"results": []}' >"$BATS_TEST_TMPDIR/empty.json"
     run "$LINKLAB" timing "$BATS_TEST_TMPDIR/empty.json"
     [ "$status" -eq 1 ]
