@@ -141,12 +141,12 @@ static void *worker(void *arg)
  * (the walk would meet the directories it makes). */
 static int check_paths(const char *source, const char *target)
 {
-    struct stat st;
-    if (stat(source, &st) != 0) {
+    struct stat src, st;
+    if (stat(source, &src) != 0) {
         lab_error("--source %s: %s", source, strerror(errno));
         return -1;
     }
-    if (!S_ISDIR(st.st_mode)) {
+    if (!S_ISDIR(src.st_mode)) {
         lab_error("--source %s: not a directory", source);
         return -1;
     }
@@ -156,20 +156,30 @@ static int check_paths(const char *source, const char *target)
     }
     char *t = xstrdup(target), *slash = strrchr(t, '/');
     const char *parent = slash ? (slash == t ? "/" : (*slash = '\0', t)) : ".";
-    char *rp = realpath(parent, NULL), *rs = NULL;
-    int rc = 0;
-    if (!rp) {
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+    if (fd < 0) {
         lab_error("--target %s: its parent %s: %s", target, parent, strerror(errno));
         rc = -1;
-    } else if ((rs = realpath(source, NULL))) {
-        size_t n = strlen(rs);
-        if (strncmp(rp, rs, n) == 0 && (rp[n] == '\0' || rp[n] == '/' || n == 1)) {
+    }
+    /* up from the target's parent by "..", device and inode: a bind mount
+     * of the source (or a symlink) is met as the source itself */
+    for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
+        struct stat here, up;
+        if (fstat(fd, &here) != 0)
+            break;
+        if (here.st_dev == src.st_dev && here.st_ino == src.st_ino) {
             lab_error("--target %s lies inside --source %s: the walk would meet what it makes", target, source);
             rc = -2;
+            break;
         }
+        int p = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(fd);
+        fd = p;
+        if (fd >= 0 && fstat(fd, &up) == 0 && up.st_dev == here.st_dev && up.st_ino == here.st_ino)
+            break; /* the root */
     }
-    free(rp);
-    free(rs);
+    if (fd >= 0)
+        close(fd);
     free(t);
     return rc;
 }
@@ -221,9 +231,14 @@ int cmd_floor(int argc, char **argv)
     for (size_t n = strlen(src); n > 1 && src[n - 1] == '/'; n--)
         src[n - 1] = '\0';
     source = src;
+    char *tgt = xstrdup(target); /* DIR/ is DIR here too */
+    for (size_t n = strlen(tgt); n > 1 && tgt[n - 1] == '/'; n--)
+        tgt[n - 1] = '\0';
+    target = tgt;
     int bad = check_paths(source, target);
     if (bad != 0) {
         free(src);
+        free(tgt);
         return bad == -2 ? LAB_EXIT_USAGE : LAB_EXIT_FAIL;
     }
 
@@ -235,6 +250,7 @@ int cmd_floor(int argc, char **argv)
     if (!fts) {
         lab_error("--source %s: %s", source, strerror(errno));
         free(src);
+        free(tgt);
         return LAB_EXIT_FAIL;
     }
     struct floor_run r = {.mode = (enum floor_mode)mode};
@@ -320,5 +336,6 @@ int cmd_floor(int argc, char **argv)
     free(r.files);
     pthread_mutex_destroy(&r.mu);
     free(src);
+    free(tgt);
     return rc;
 }

@@ -35,12 +35,12 @@ static void help(void)
            "options:\n"
            "  --baseline RUN  a cell whose median's 95%% interval lies above the same\n"
            "                  cell's interval in RUN by more than the threshold (a\n"
-           "                  fraction of RUN's median) is a regression; a noisy cell\n"
-           "                  (or baseline cell) is flagged and not judged\n"
+           "                  fraction of RUN's median) is a regression; noisy cells\n"
+           "                  are flagged and judged so too (their intervals are wide)\n"
            "  --threshold F   default 0.10 (10%%)\n"
            "  --precision F   a cell whose median's interval reaches further than F\n"
-           "                  of the median is noisy (default: the run's own precision,\n"
-           "                  from its definition; 0.02 when it has none)\n"
+           "                  of the median is flagged noisy (default: the run's own\n"
+           "                  precision, from its definition; 0.02 when it has none)\n"
            "  --junit FILE    also write the JUnit XML there\n"
            "  --out DIR       where to write (default: the first RUN)\n"
            "  --check-expectations EXPECT...\n"
@@ -92,7 +92,7 @@ int cmd_report(int argc, char **argv)
         case 'o': out = optarg; break;
         case 't':
             r.threshold = strtod(optarg, &end);
-            if (*end || r.threshold < 0)
+            if (end == optarg || *end || !(r.threshold >= 0 && r.threshold < 1e6))
                 return usage_error("report", "--threshold takes a fraction such as 0.1, not '%s'", optarg);
             break;
         case 'p':

@@ -26,8 +26,10 @@ static void help(void)
            "(FIFREEZE, FITHAW), which returns once everything the filesystem was doing\n"
            "in the background is done. bench/run settles a cell's cache and target\n"
            "before every timed run. Filesystems that cannot freeze (tmpfs, FUSE,\n"
-           "overlay), and the one holding /, are only synced. No signal but SIGKILL can come between the\n"
-           "freeze and the thaw; a filesystem someone else froze is left as it is.\n"
+           "overlay), and the one holding /, are only synced. Signals are blocked between the\n"
+           "freeze and the thaw; SIGKILL or SIGSTOP (not blockable) there leaves the\n"
+           "filesystem frozen until the process is killed or continued. A filesystem\n"
+           "someone else froze is left frozen, with a warning.\n"
            "Freezing needs root (CAP_SYS_ADMIN).\n\n"
            "options:\n"
            "  --no-freeze  only syncfs\n\n"
@@ -41,7 +43,8 @@ static int ndone;
 
 static int settle_one(const char *path, int freeze)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO's open would wait for a writer */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st, root;
     if (fd < 0 || fstat(fd, &st) != 0) {
         lab_error("%s: %s", path, strerror(errno));
@@ -72,8 +75,10 @@ static int settle_one(const char *path, int freeze)
                 lab_error("thaw %s: %s (thaw it: fsfreeze -u on its mount point)", path, strerror(errno));
                 rc = -1;
             }
-        } else if (errno != EOPNOTSUPP && errno != ENOTTY && errno != EINVAL && errno != EBUSY) {
-            /* EBUSY: frozen by someone else, theirs to thaw */
+        } else if (errno == EBUSY) {
+            /* frozen by someone else, theirs to thaw: a timed run on it would wait */
+            lab_error("%s: its filesystem is frozen by someone else; left frozen (thaw it: fsfreeze -u)", path);
+        } else if (errno != EOPNOTSUPP && errno != ENOTTY && errno != EINVAL) {
             lab_error("freeze %s: %s", path, strerror(errno));
             rc = -1;
         }

@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -63,8 +66,8 @@ static int read_batch(const char *path, long want_exit, struct runs *r, json_t *
     json_t *codes = json_object_get(res, "exit_codes");
     for (size_t i = 0; i < json_array_size(times); i++) {
         json_t *t = json_array_get(times, i), *code = json_array_get(codes, i);
-        if (!json_is_number(t)) {
-            lab_error("%s: run %zu: its time is not a number", path, i + 1);
+        if (!json_is_number(t) || !isfinite(json_number_value(t)) || json_number_value(t) < 0) {
+            lab_error("%s: run %zu: its time is not a number of seconds (finite, 0 or more)", path, i + 1);
             json_decref(h);
             return -1;
         }
@@ -102,10 +105,32 @@ static int write_merged(const char *out, json_t *first, struct runs *r)
     json_object_set_new(res, "max", json_real(r->nall ? tmp[r->nall - 1] : 0));
     free(tmp);
     json_t *doc = json_pack("{s:[o]}", "results", res);
-    char *tmpname = xasprintf("%s.tmp", out);
-    int rc = json_dump_file(doc, tmpname, JSON_INDENT(2)) == 0 && rename(tmpname, out) == 0 ? 0 : -1;
-    if (rc != 0)
-        lab_error("--merge %s: %s", out, strerror(errno));
+    /* only a regular file is replaced (never a device, a directory or what
+     * a symlink points at), through a temporary file of its own */
+    struct stat st;
+    if (lstat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+        lab_error("--merge %s: not a regular file; refusing to replace it", out);
+        json_decref(doc);
+        return -1;
+    }
+    char *tmpname = xasprintf("%s.XXXXXX", out);
+    int fd = mkstemp(tmpname), rc = -1;
+    if (fd >= 0) {
+        FILE *f = fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
+        bool ok = f && json_dumpf(doc, f, JSON_INDENT(2)) == 0;
+        if (f)
+            ok = fclose(f) == 0 && ok;
+        else
+            close(fd);
+        if (ok && rename(tmpname, out) == 0)
+            rc = 0;
+    }
+    if (rc != 0) {
+        int e = errno;
+        if (fd >= 0)
+            unlink(tmpname);
+        lab_error("--merge %s: %s", out, strerror(e));
+    }
     free(tmpname);
     json_decref(doc);
     return rc;

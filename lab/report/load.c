@@ -61,7 +61,7 @@ static void load_timing(struct cell *c, const char *dir)
             c->failed_runs++;
             continue;
         }
-        ok[nok++] = json_real_value(json_array_get(times, i));
+        ok[nok++] = json_number_value(json_array_get(times, i));
     }
     if (nok > 0) {
         c->cv = stats_cv(ok, nok, &c->mean, &c->stddev);

@@ -54,7 +54,7 @@ struct cell {
     int nresults;
     char *flags;
     const char *verdict; /* "pass", "fail", "not-run" */
-    bool has_base, regression, unjudged; /* unjudged: a noisy cell or baseline */
+    bool has_base, regression;
     double base_median, base_stddev;
     struct interval base_ci;
 };

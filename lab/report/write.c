@@ -115,7 +115,8 @@ int report_write_md(const struct report *r, const char *path)
             r->fail, r->notrun, r->regressions);
     if (r->timed)
         fprintf(f, "Timing: %d timed cells, %d (%.0f%%) with a CV at or under 3%%; %d noisy (the median's 95%% "
-                   "interval wider than the precision: shown, flagged, not judged for regressions).\n\n",
+                   "interval wider than the precision: flagged; judged against a baseline by their intervals, which "
+                   "noise keeps wide).\n\n",
                 r->timed, r->steady, 100.0 * r->steady / r->timed, r->noisy);
     if (r->cells_missing > 0)
         fprintf(f, "**%ld planned cells never ran** (an interrupted run): no sign-off.\n\n", r->cells_missing);
@@ -144,7 +145,7 @@ int report_write_md(const struct report *r, const char *path)
     }
     if (r->nbase)
         fprintf(f, "- baseline: `%s` (regression: the median's 95%% interval lies above the baseline's by "
-                   "more than %.0f%% of the baseline's median; a noisy cell or baseline is not judged)\n",
+                   "more than %.0f%% of the baseline's median; noisy cells are judged so too)\n",
                 r->base.dir, r->threshold * 100);
     fprintf(f, "\nMedians of the timed runs with their 95%% bootstrap interval, and the runs' coefficient of "
                "variation; ratios (with their intervals) are to the fastest cell of the same layout and "
@@ -277,10 +278,10 @@ static json_t *cell_json(const struct report *r, const struct cell *c)
     json_object_set_new(o, "warnings", c->warnings >= 0 ? json_integer(c->warnings) : json_null());
     json_object_set_new(o, "expectations", exps);
     json_object_set_new(o, "flags", c->flags ? json_string(c->flags) : json_null());
-    json_object_set_new(o, "baseline", c->has_base ? json_pack("{s:f,s:[f,f],s:f,s:b,s:b}", "median_s",
+    json_object_set_new(o, "baseline", c->has_base ? json_pack("{s:f,s:[f,f],s:f,s:b}", "median_s",
                                                                c->base_median, "median_ci_s", c->base_ci.lo,
                                                                c->base_ci.hi, "stddev_s", c->base_stddev,
-                                                               "regression", c->regression, "judged", !c->unjudged)
+                                                               "regression", c->regression)
                                                    : json_null());
     return o;
 }
@@ -390,7 +391,7 @@ int report_write_csv(const struct report *r, const char *path)
         if (c->exit_code >= 0) PUT("%d", c->exit_code); else PUT("%s", "");
         PUT("%s", c->flags ? c->flags : "");
         if (c->has_base) PUT("%.6f", c->base_median); else PUT("%s", "");
-        PUT("%s", c->regression ? "yes" : c->has_base ? (c->unjudged ? "unjudged" : "no") : "");
+        PUT("%s", c->regression ? "yes" : c->has_base ? "no" : "");
         if (c->timed) {
             PUT("%.4f", c->cv);
             PUT("%.6f", c->ci.lo);
@@ -453,7 +454,6 @@ int report_write_junit(const struct report *r, const char *path)
             for (int k = 0; k < c->nresults; k++)
                 failures += !c->results[k].pass;
             failures += c->regression;
-            skipped += c->has_base && c->unjudged;
         }
         fputs("  <testsuite name=\"", f);
         xml_text(f, run->machine);
@@ -512,10 +512,7 @@ int report_write_junit(const struct report *r, const char *path)
                 fputs("    <testcase classname=\"", f);
                 xml_text(f, c->id);
                 fputs("\" name=\"no regression\">", f);
-                /* a noisy cell or baseline is not judged: neither a pass nor a failure */
-                if (c->unjudged)
-                    fputs("<skipped message=\"noisy: the median's interval is wider than the precision\"/>", f);
-                else if (c->regression)
+                if (c->regression)
                     fprintf(f, "<failure message=\"median %.6f s (%.6f-%.6f), baseline %.6f s (%.6f-%.6f)\"/>",
                             c->median, c->ci.lo, c->ci.hi, c->base_median, c->base_ci.lo, c->base_ci.hi);
                 fputs("</testcase>\n", f);
@@ -547,7 +544,7 @@ void report_print_table(const struct report *r)
         if (!note[0] && c->flags)
             snprintf(note, sizeof note, "flag: %s", c->flags);
         if (!note[0] && c->noisy)
-            snprintf(note, sizeof note, "noisy: median +-%.1f%% (CV %.1f%%), not judged", stats_halfwidth(c->ci) * 100,
+            snprintf(note, sizeof note, "noisy: median +-%.1f%% (CV %.1f%%)", stats_halfwidth(c->ci) * 100,
                      c->cv * 100);
         printf("%-52s %-8s %10s %8s  %s%s\n", cell_label(r, c, label, sizeof label),
                strcmp(c->verdict, "fail") == 0 ? "FAIL" : c->verdict, med, rc,

@@ -87,6 +87,17 @@ PY
     [ "$status" -eq 2 ]
     [[ "$output" == *"lies inside --source"* ]]
     [ ! -e "$ENTRY/inner" ]
+    # also through a bind mount of the source (a path check would miss it)
+    mkdir -p "$BATS_TEST_TMPDIR/bind"
+    mount --bind "$ENTRY" "$BATS_TEST_TMPDIR/bind"
+    run "$LINKLAB" floor --mode copy --source "$ENTRY" --target "$BATS_TEST_TMPDIR/bind/inner"
+    umount "$BATS_TEST_TMPDIR/bind"
+    [ "$status" -eq 2 ]
+    [ ! -e "$ENTRY/inner" ]
+    # a target given as DIR/ is DIR
+    run "$LINKLAB" floor --mode copy --source "$ENTRY" --target "$BTRFS/slash2/"
+    [ "$status" -eq 0 ]
+    [ -d "$BTRFS/slash2" ]
     run "$LINKLAB" floor --mode copy --source "$ENTRY" --target "$BTRFS/no/such/parent"
     [ "$status" -eq 1 ]
     [[ "$output" == *"its parent $BTRFS/no/such: No such file or directory" ]]

@@ -74,6 +74,12 @@ PY
         [[ "$output" == "bench/scaling: $BATS_TEST_TMPDIR/bad.conf:9: "* ]]
         [ ! -e "$BATS_TEST_TMPDIR/bad" ]
     done
+    # a used --out is refused: two runs' files would mix
+    mkdir -p "$BATS_TEST_TMPDIR/used"
+    echo x >"$BATS_TEST_TMPDIR/used/run.json"
+    run "$LAB_TOP/bench/scaling" "$LAB_TOP/bench/scaling.conf" --out "$BATS_TEST_TMPDIR/used"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"holds an earlier run"* ]]
     printf 'fs btrfs copy\n' >"$BATS_TEST_TMPDIR/short.conf"
     run "$LAB_TOP/bench/scaling" "$BATS_TEST_TMPDIR/short.conf"
     [ "$status" -eq 2 ]
@@ -94,8 +100,9 @@ runs 5
 warmup 1
 jobs 1 2
 CONF
-    mkdir "$BATS_TEST_TMPDIR/tmp"
-    TMPDIR=$BATS_TEST_TMPDIR/tmp setsid "$LAB_TOP/bench/scaling" "$BATS_TEST_TMPDIR/s.conf" \
+    # a TMPDIR with a blank: every path stays one word
+    mkdir "$BATS_TEST_TMPDIR/tmp dir"
+    TMPDIR="$BATS_TEST_TMPDIR/tmp dir" setsid "$LAB_TOP/bench/scaling" "$BATS_TEST_TMPDIR/s.conf" \
         --out "$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/log" 2>&1 &
     BENCH_PID=$!
     local i
@@ -108,9 +115,11 @@ CONF
     kill -INT -- "-$BENCH_PID"
     wait_gone "$BENCH_PID" 60
     cat "$BATS_TEST_TMPDIR/log"
-    [ -z "$(ls -A "$BATS_TEST_TMPDIR/tmp")" ]
+    [ -z "$(ls -A "$BATS_TEST_TMPDIR/tmp dir")" ]
     [ -z "$(findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR/tmp")" ]
     [ -z "$(losetup --list --noheadings --raw --output BACK-FILE | grep -F "$BATS_TEST_TMPDIR/tmp")" ]
+    # the points it finished ran (not a hyperfine failure over a split path)
+    [ -s "$BATS_TEST_TMPDIR/out/points/btrfs-copy-count-3000.json" ]
 }
 
 teardown() {

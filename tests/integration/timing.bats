@@ -65,6 +65,22 @@ PY
     run "$LINKLAB" timing "$BATS_TEST_TMPDIR/two.json"
     [ "$status" -eq 1 ]
     [[ "$output" == *"two.json: holds 2 commands' runs"* ]]
+    # impossible times are refused, not settled
+    batch "$BATS_TEST_TMPDIR/neg.json" 0 -1 0.1 0.1
+    run "$LINKLAB" timing "$BATS_TEST_TMPDIR/neg.json"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"neg.json: run 1: its time is not a number of seconds"* ]]
+    # --merge replaces only a regular file, through a temporary file of its own
+    batch "$BATS_TEST_TMPDIR/ok.json" 0 0.1 0.1
+    mkdir "$BATS_TEST_TMPDIR/adir"
+    run "$LINKLAB" timing --merge "$BATS_TEST_TMPDIR/adir" "$BATS_TEST_TMPDIR/ok.json"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not a regular file; refusing to replace it"* ]]
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    run timeout 10 "$LINKLAB" timing --merge "$BATS_TEST_TMPDIR/fifo" "$BATS_TEST_TMPDIR/ok.json"
+    [ "$status" -eq 1 ]
+    [ -p "$BATS_TEST_TMPDIR/fifo" ]
+    [ -z "$(find "$BATS_TEST_TMPDIR" -maxdepth 1 -name 'adir.*' -o -maxdepth 1 -name 'fifo.*')" ]
     echo '{"results": []}' >"$BATS_TEST_TMPDIR/empty.json"
     run "$LINKLAB" timing "$BATS_TEST_TMPDIR/empty.json"
     [ "$status" -eq 1 ]
@@ -88,6 +104,7 @@ PY
     fsfreeze -f "$xfs"
     run timeout 20 "$LINKLAB" settle "$xfs"
     echo "$output"
+    [[ "$output" == *"frozen by someone else; left frozen"* ]]
     # thawing it is theirs: fsfreeze -u succeeds only on a frozen filesystem
     fsfreeze -u "$xfs"
     [ "$status" -eq 0 ]
@@ -105,6 +122,10 @@ PY
     [ "$(grep -c 'syncfs(' <<<"$output")" -eq 2 ]
     # the machine's root is never frozen; tmpfs may refuse (it is only synced)
     [ "$(grep -c 'FIFREEZE' <<<"$output")" -le 1 ]
+    # a FIFO is settled as its filesystem, without waiting for a writer
+    mkfifo "$t/fifo"
+    run timeout 10 "$LINKLAB" settle "$t/fifo"
+    [ "$status" -eq 0 ]
     run "$LINKLAB" settle "$BATS_TEST_TMPDIR/nosuch"
     [ "$status" -eq 1 ]
     [ "${#lines[@]}" -eq 1 ]
