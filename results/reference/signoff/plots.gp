@@ -1,5 +1,5 @@
 set terminal svg size 960,540 dynamic font 'sans,11'
-set output '/tmp/rg/ref-signoff2/plot-modes.svg'
+set output 'results/reference/signoff/plot-modes.svg'
 set title 'linklab: median install time per cell (corpus real; log scale)' noenhanced
 set ylabel 'ms'
 set logscale y
@@ -11,9 +11,9 @@ set grid ytics
 set key off
 set bmargin 13
 set rmargin 4
-plot '/tmp/rg/ref-signoff2/plot-modes.dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa', '' using 0:2:3 with yerrorbars lc rgb 'black' pt 0
+plot 'results/reference/signoff/plot-modes.dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa', '' using 0:2:3 with yerrorbars lc rgb 'black' pt 0
 set terminal pngcairo size 960,540 font 'sans,10'
-set output '/tmp/rg/ref-signoff2/plot-modes.png'
+set output 'results/reference/signoff/plot-modes.png'
 set title 'linklab: median install time per cell (corpus real; log scale)' noenhanced
 set ylabel 'ms'
 set logscale y
@@ -25,9 +25,9 @@ set grid ytics
 set key off
 set bmargin 13
 set rmargin 4
-plot '/tmp/rg/ref-signoff2/plot-modes.dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa', '' using 0:2:3 with yerrorbars lc rgb 'black' pt 0
+plot 'results/reference/signoff/plot-modes.dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa', '' using 0:2:3 with yerrorbars lc rgb 'black' pt 0
 set terminal svg size 960,540 dynamic font 'sans,11'
-set output '/tmp/rg/ref-signoff2/plot-files.svg'
+set output 'results/reference/signoff/plot-files.svg'
 set title 'linklab: median install time against file count (same-btrfs)' noenhanced
 set xlabel 'files in the corpus'
 set ylabel 'ms'
@@ -40,9 +40,9 @@ unset xtics
 set xtics
 set bmargin 4
 set key outside right
-plot '/tmp/rg/ref-signoff2/plot-files.dat' index 0 using 1:2 with linespoints title 'linklab clone', '/tmp/rg/ref-signoff2/plot-files.dat' index 1 using 1:2 with linespoints title 'linklab hardlink', '/tmp/rg/ref-signoff2/plot-files.dat' index 2 using 1:2 with linespoints title 'linklab copy', '/tmp/rg/ref-signoff2/plot-files.dat' index 3 using 1:2 with linespoints title 'cp clone', '/tmp/rg/ref-signoff2/plot-files.dat' index 4 using 1:2 with linespoints title 'cp hardlink', '/tmp/rg/ref-signoff2/plot-files.dat' index 5 using 1:2 with linespoints title 'cp copy', '/tmp/rg/ref-signoff2/plot-files.dat' index 6 using 1:2 with linespoints title 'pip copy', '/tmp/rg/ref-signoff2/plot-files.dat' index 7 using 1:2 with linespoints title 'pnpm@12.4.1 auto', '/tmp/rg/ref-signoff2/plot-files.dat' index 8 using 1:2 with linespoints title 'pnpm@12.4.1 hardlink', '/tmp/rg/ref-signoff2/plot-files.dat' index 9 using 1:2 with linespoints title 'pnpm@12.4.1 clone', '/tmp/rg/ref-signoff2/plot-files.dat' index 10 using 1:2 with linespoints title 'pnpm@12.4.1 copy', '/tmp/rg/ref-signoff2/plot-files.dat' index 11 using 1:2 with linespoints title 'bun@1.4.5 auto', '/tmp/rg/ref-signoff2/plot-files.dat' index 12 using 1:2 with linespoints title 'bun@1.4.5 hardlink', '/tmp/rg/ref-signoff2/plot-files.dat' index 13 using 1:2 with linespoints title 'bun@1.4.5 clone', '/tmp/rg/ref-signoff2/plot-files.dat' index 14 using 1:2 with linespoints title 'bun@1.4.5 copy'
+plot 'results/reference/signoff/plot-files.dat' index 0 using 1:2 with linespoints title 'linklab clone', 'results/reference/signoff/plot-files.dat' index 1 using 1:2 with linespoints title 'linklab hardlink', 'results/reference/signoff/plot-files.dat' index 2 using 1:2 with linespoints title 'linklab copy', 'results/reference/signoff/plot-files.dat' index 3 using 1:2 with linespoints title 'cp clone', 'results/reference/signoff/plot-files.dat' index 4 using 1:2 with linespoints title 'cp hardlink', 'results/reference/signoff/plot-files.dat' index 5 using 1:2 with linespoints title 'cp copy', 'results/reference/signoff/plot-files.dat' index 6 using 1:2 with linespoints title 'pip copy', 'results/reference/signoff/plot-files.dat' index 7 using 1:2 with linespoints title 'pnpm@12.4.1 auto', 'results/reference/signoff/plot-files.dat' index 8 using 1:2 with linespoints title 'pnpm@12.4.1 hardlink', 'results/reference/signoff/plot-files.dat' index 9 using 1:2 with linespoints title 'pnpm@12.4.1 clone', 'results/reference/signoff/plot-files.dat' index 10 using 1:2 with linespoints title 'pnpm@12.4.1 copy', 'results/reference/signoff/plot-files.dat' index 11 using 1:2 with linespoints title 'bun@1.4.5 auto', 'results/reference/signoff/plot-files.dat' index 12 using 1:2 with linespoints title 'bun@1.4.5 hardlink', 'results/reference/signoff/plot-files.dat' index 13 using 1:2 with linespoints title 'bun@1.4.5 clone', 'results/reference/signoff/plot-files.dat' index 14 using 1:2 with linespoints title 'bun@1.4.5 copy'
 set terminal pngcairo size 960,540 font 'sans,10'
-set output '/tmp/rg/ref-signoff2/plot-files.png'
+set output 'results/reference/signoff/plot-files.png'
 set title 'linklab: median install time against file count (same-btrfs)' noenhanced
 set xlabel 'files in the corpus'
 set ylabel 'ms'
@@ -55,4 +55,4 @@ unset xtics
 set xtics
 set bmargin 4
 set key outside right
-plot '/tmp/rg/ref-signoff2/plot-files.dat' index 0 using 1:2 with linespoints title 'linklab clone', '/tmp/rg/ref-signoff2/plot-files.dat' index 1 using 1:2 with linespoints title 'linklab hardlink', '/tmp/rg/ref-signoff2/plot-files.dat' index 2 using 1:2 with linespoints title 'linklab copy', '/tmp/rg/ref-signoff2/plot-files.dat' index 3 using 1:2 with linespoints title 'cp clone', '/tmp/rg/ref-signoff2/plot-files.dat' index 4 using 1:2 with linespoints title 'cp hardlink', '/tmp/rg/ref-signoff2/plot-files.dat' index 5 using 1:2 with linespoints title 'cp copy', '/tmp/rg/ref-signoff2/plot-files.dat' index 6 using 1:2 with linespoints title 'pip copy', '/tmp/rg/ref-signoff2/plot-files.dat' index 7 using 1:2 with linespoints title 'pnpm@12.4.1 auto', '/tmp/rg/ref-signoff2/plot-files.dat' index 8 using 1:2 with linespoints title 'pnpm@12.4.1 hardlink', '/tmp/rg/ref-signoff2/plot-files.dat' index 9 using 1:2 with linespoints title 'pnpm@12.4.1 clone', '/tmp/rg/ref-signoff2/plot-files.dat' index 10 using 1:2 with linespoints title 'pnpm@12.4.1 copy', '/tmp/rg/ref-signoff2/plot-files.dat' index 11 using 1:2 with linespoints title 'bun@1.4.5 auto', '/tmp/rg/ref-signoff2/plot-files.dat' index 12 using 1:2 with linespoints title 'bun@1.4.5 hardlink', '/tmp/rg/ref-signoff2/plot-files.dat' index 13 using 1:2 with linespoints title 'bun@1.4.5 clone', '/tmp/rg/ref-signoff2/plot-files.dat' index 14 using 1:2 with linespoints title 'bun@1.4.5 copy'
+plot 'results/reference/signoff/plot-files.dat' index 0 using 1:2 with linespoints title 'linklab clone', 'results/reference/signoff/plot-files.dat' index 1 using 1:2 with linespoints title 'linklab hardlink', 'results/reference/signoff/plot-files.dat' index 2 using 1:2 with linespoints title 'linklab copy', 'results/reference/signoff/plot-files.dat' index 3 using 1:2 with linespoints title 'cp clone', 'results/reference/signoff/plot-files.dat' index 4 using 1:2 with linespoints title 'cp hardlink', 'results/reference/signoff/plot-files.dat' index 5 using 1:2 with linespoints title 'cp copy', 'results/reference/signoff/plot-files.dat' index 6 using 1:2 with linespoints title 'pip copy', 'results/reference/signoff/plot-files.dat' index 7 using 1:2 with linespoints title 'pnpm@12.4.1 auto', 'results/reference/signoff/plot-files.dat' index 8 using 1:2 with linespoints title 'pnpm@12.4.1 hardlink', 'results/reference/signoff/plot-files.dat' index 9 using 1:2 with linespoints title 'pnpm@12.4.1 clone', 'results/reference/signoff/plot-files.dat' index 10 using 1:2 with linespoints title 'pnpm@12.4.1 copy', 'results/reference/signoff/plot-files.dat' index 11 using 1:2 with linespoints title 'bun@1.4.5 auto', 'results/reference/signoff/plot-files.dat' index 12 using 1:2 with linespoints title 'bun@1.4.5 hardlink', 'results/reference/signoff/plot-files.dat' index 13 using 1:2 with linespoints title 'bun@1.4.5 clone', 'results/reference/signoff/plot-files.dat' index 14 using 1:2 with linespoints title 'bun@1.4.5 copy'
