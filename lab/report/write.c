@@ -550,6 +550,8 @@ void report_print_table(const struct report *r)
                strcmp(c->verdict, "fail") == 0 ? "FAIL" : c->verdict, med, rc,
                c->regression ? "REGRESSION " : "", note);
     }
+    if (r->timed)
+        printf("timing: %d timed cells, %d with CV <= 3%%, %d noisy\n", r->timed, r->steady, r->noisy);
     char why[128] = "";
     if (r->cells_missing > 0)
         snprintf(why, sizeof why, ": %ld planned cells never ran (an interrupted run)", r->cells_missing);
@@ -560,8 +562,6 @@ void report_print_table(const struct report *r)
     if (never.len)
         printf("not signed off, no cell of theirs ran: %s\n", strbuf_str(&never));
     strbuf_release(&never);
-    if (r->timed)
-        printf("timing: %d timed cells, %d with CV <= 3%%, %d noisy\n", r->timed, r->steady, r->noisy);
     printf("sign-off: %s (%d pass, %d fail, %d not run, %d regressions)%s\n", report_passed(r) ? "PASS" : "FAIL",
            r->pass, r->fail, r->notrun, r->regressions, why);
 }
