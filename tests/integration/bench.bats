@@ -200,6 +200,7 @@ EOF
     chmod +x "$rec"
     cat >"$BATS_TEST_TMPDIR/argv.conf" <<EOF
 runs 2
+cap 0
 warmup 1
 jobs 1
 corpus tiny
