@@ -56,9 +56,10 @@ for f in ("results.md", "scaling-files.svg", "scaling-files.png", "scaling-sizes
     assert os.path.getsize(os.path.join(out, f)) > 0, f
 PY
     grep -q '^## Fitted exponents' "$BATS_TEST_TMPDIR/out/results.md"
-    # nothing stays mounted or attached
-    [ -z "$(findmnt -rn -o TARGET | grep linklab-scaling)" ]
-    [ -z "$(losetup --list --noheadings --raw --output BACK-FILE | grep linklab-scaling)" ]
+    # nothing of this run's stays mounted or attached (its scratch is under
+    # TMPDIR; another run's leftovers elsewhere are not this test's)
+    [ -z "$(findmnt -rn -o TARGET | grep -F "${TMPDIR:-/tmp}/linklab-scaling")" ]
+    [ -z "$(losetup --list --noheadings --raw --output BACK-FILE | grep -F "${TMPDIR:-/tmp}/linklab-scaling")" ]
 }
 
 @test "bench/scaling: a definition's mistakes are one line, exit 2, before anything is made" {
