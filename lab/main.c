@@ -24,7 +24,7 @@ static const struct {
     {"corpus", cmd_corpus, "write deterministic synthetic wheels that imitate real packages"},
     {"floor", cmd_floor, "place a tree with the bare system calls of one mode: the speed floor"},
     {"timing", cmd_timing, "a cell's timed runs so far: median, 95% interval, CV, settled or not"},
-    {"settle", cmd_settle, "sync, freeze and thaw filesystems so no earlier run's work lands in the next"},
+    {"settle", cmd_settle, "sync filesystems so no earlier run's writeback lands in the next"},
 };
 
 static void usage(FILE *f)

@@ -87,25 +87,23 @@ PY
     [[ "$output" == *"empty.json: no hyperfine result"* ]]
 }
 
-@test "settle: an XFS image is synced, frozen and thawed (writable after); one someone else froze stays frozen" {
+@test "settle: an XFS image is synced once and never frozen (a run killed mid-freeze left one frozen); one someone else froze stays frozen" {
     need_root
     local xfs
     xfs=$(lab_fs_mount xfs xfs)
     mkdir "$xfs/d"
-    # two paths on one filesystem: it is settled once
-    # LeakSanitizer cannot run under ptrace (the ASan build)
+    # two paths on one filesystem: it is synced once; no freeze or thaw at
+    # all (a SIGKILL between the two left a btrfs image frozen, its loop
+    # device pinned); LeakSanitizer cannot run under ptrace (the ASan build)
     ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 run strace -f -e trace=ioctl,syncfs "$LINKLAB" settle "$xfs/d" "$xfs"
     echo "$output"
     [ "$status" -eq 0 ]
     [ "$(grep -c 'syncfs(' <<<"$output")" -eq 1 ]
-    [ "$(grep -c 'FIFREEZE' <<<"$output")" -eq 1 ]
-    [[ "$output" == *"FIFREEZE"*"= 0"* ]]
-    [[ "$output" == *"FITHAW"*"= 0"* ]]
+    [ "$(grep -c 'FIFREEZE\|FITHAW' <<<"$output")" -eq 0 ]
     timeout 10 touch "$xfs/d/written-after"
     fsfreeze -f "$xfs"
     run timeout 20 "$LINKLAB" settle "$xfs"
     echo "$output"
-    [[ "$output" == *"frozen by someone else; left frozen"* ]]
     # thawing it is theirs: fsfreeze -u succeeds only on a frozen filesystem
     fsfreeze -u "$xfs"
     [ "$status" -eq 0 ]
@@ -113,7 +111,7 @@ PY
     lab_fs_cleanup
 }
 
-@test "settle: tmpfs and the root filesystem are only synced; a missing path is one line, exit 1" {
+@test "settle: tmpfs and the root filesystem are synced; a FIFO does not block it; a missing path is one line, exit 1" {
     need_root
     local t
     t=$(lab_fs_mount tmpfs tmpfs)
@@ -121,8 +119,7 @@ PY
     echo "$output"
     [ "$status" -eq 0 ]
     [ "$(grep -c 'syncfs(' <<<"$output")" -eq 2 ]
-    # the machine's root is never frozen; tmpfs may refuse (it is only synced)
-    [ "$(grep -c 'FIFREEZE' <<<"$output")" -le 1 ]
+    [ "$(grep -c 'FIFREEZE' <<<"$output")" -eq 0 ]
     # a FIFO is settled as its filesystem, without waiting for a writer
     mkfifo "$t/fifo"
     run timeout 10 "$LINKLAB" settle "$t/fifo"
@@ -132,6 +129,8 @@ PY
     [ "${#lines[@]}" -eq 1 ]
     [[ "$output" == *"nosuch: No such file or directory" ]]
     run "$LINKLAB" settle
+    [ "$status" -eq 2 ]
+    run "$LINKLAB" settle --no-freeze "$t"
     [ "$status" -eq 2 ]
     lab_fs_cleanup
 }
