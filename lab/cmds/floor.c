@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmds/cmd.h"
+#include "common/beneath.h"
 #include "common/util.h"
 
 enum floor_mode { FLOOR_CLONE, FLOOR_HARDLINK, FLOOR_COPY };
@@ -160,23 +161,10 @@ static int check_paths(const char *source, const char *target)
     if (fd < 0) {
         lab_error("--target %s: its parent %s: %s", target, parent, strerror(errno));
         rc = -1;
-    }
-    /* up from the target's parent by "..", device and inode: a bind mount
-     * of the source (or a symlink) is met as the source itself */
-    for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
-        struct stat here, up;
-        if (fstat(fd, &here) != 0)
-            break;
-        if (here.st_dev == src.st_dev && here.st_ino == src.st_ino) {
-            lab_error("--target %s lies inside --source %s: the walk would meet what it makes", target, source);
-            rc = -2;
-            break;
-        }
-        int p = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        close(fd);
-        fd = p;
-        if (fd >= 0 && fstat(fd, &up) == 0 && up.st_dev == here.st_dev && up.st_ino == here.st_ino)
-            break; /* the root */
+    } else if (dir_below(fd, &src)) {
+        /* by device and inode: also through a bind mount of the source */
+        lab_error("--target %s lies inside --source %s: the walk would meet what it makes", target, source);
+        rc = -2;
     }
     if (fd >= 0)
         close(fd);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -113,4 +114,30 @@ void beneath_dir_release(struct beneath_dir *bd)
         close(bd->fd);
     free(bd->dir);
     *bd = (struct beneath_dir)BENEATH_DIR_INIT;
+}
+
+/* Whether the directory dirfd is `want` or lies below it, walking up by
+ * "..": device and inode, so a name that folds to the cache's on a
+ * case-insensitive filesystem, or a symlink made meanwhile, is seen. */
+bool dir_below(int dirfd, const struct stat *want)
+{
+    int fd = dup(dirfd);
+    bool found = false;
+    for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
+        struct stat st, up;
+        if (fstat(fd, &st) != 0)
+            break;
+        if (st.st_dev == want->st_dev && st.st_ino == want->st_ino) {
+            found = true;
+            break;
+        }
+        int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(fd);
+        fd = parent;
+        if (fd < 0 || (fstat(fd, &up) == 0 && up.st_dev == st.st_dev && up.st_ino == st.st_ino))
+            break; /* the root */
+    }
+    if (fd >= 0)
+        close(fd);
+    return found;
 }

@@ -9,7 +9,9 @@
 #ifndef LAB_BENEATH_H
 #define LAB_BENEATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* open(2) of rel beneath dirfd; -1 with errno (ELOOP for a symlink on the
@@ -33,5 +35,10 @@ struct beneath_dir {
  * errno. */
 int beneath_parent(struct beneath_dir *bd, int root, const char *rel, const char **base);
 void beneath_dir_release(struct beneath_dir *bd);
+
+/* Whether the directory dirfd is the directory `want` (device and inode)
+ * or lies below it, walking up by "..": a bind mount, a symlink or a name
+ * that folds to it on a case-insensitive filesystem is seen as it. */
+bool dir_below(int dirfd, const struct stat *want);
 
 #endif

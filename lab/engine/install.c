@@ -596,32 +596,6 @@ static void print_summary(struct run *r, uint64_t ns)
     strbuf_release(&modes);
 }
 
-/* Whether the directory dirfd is `want` or lies below it, walking up by
- * "..": device and inode, so a name that folds to the cache's on a
- * case-insensitive filesystem, or a symlink made meanwhile, is seen. */
-static bool below(int dirfd, const struct stat *want)
-{
-    int fd = dup(dirfd);
-    bool found = false;
-    for (int depth = 0; fd >= 0 && depth < 4096; depth++) {
-        struct stat st, up;
-        if (fstat(fd, &st) != 0)
-            break;
-        if (st.st_dev == want->st_dev && st.st_ino == want->st_ino) {
-            found = true;
-            break;
-        }
-        int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        close(fd);
-        fd = parent;
-        if (fd < 0 || (fstat(fd, &up) == 0 && up.st_dev == st.st_dev && up.st_ino == st.st_ino))
-            break; /* the root */
-    }
-    if (fd >= 0)
-        close(fd);
-    return found;
-}
-
 /* The target and the cache, now that both exist, by inode: the target is
  * not the cache, inside it, one of its entries (a bind mount of an entry
  * is one), nor around it. The path check before anything was made
@@ -631,8 +605,8 @@ static int check_apart(struct run *r)
     struct stat c, t;
     if (fstat(r->cache.fd, &c) != 0 || fstat(r->tgt_dirfd, &t) != 0)
         return 0;
-    const char *how = below(r->tgt_dirfd, &c) ? "the target lies inside the cache"
-                      : below(r->cache.fd, &t) ? "the cache lies inside the target"
+    const char *how = dir_below(r->tgt_dirfd, &c) ? "the target lies inside the cache"
+                      : dir_below(r->cache.fd, &t) ? "the cache lies inside the target"
                                                : NULL;
     int wfd = how ? -1 : openat(r->cache.fd, "wheels", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     DIR *d = wfd >= 0 ? fdopendir(wfd) : NULL;
