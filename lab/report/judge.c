@@ -137,7 +137,6 @@ static void regressions(struct report *r)
         struct cell *c = &r->cells[i];
         if (!c->timed)
             continue;
-        c->noisy = noisy(r, c);
         for (size_t j = 0; j < r->nbase; j++) {
             const struct cell *b = &r->base_cells[j];
             if (!b->timed || strcmp(b->id, c->id) != 0)
@@ -158,8 +157,10 @@ void report_judge(struct report *r)
         for (size_t j = i + 1; j < r->ncells; j++)
             if (strcmp(r->cells[i].run->machine, r->cells[j].run->machine) != 0)
                 r->multi_machine = true;
-    for (size_t i = 0; i < r->ncells; i++)
+    for (size_t i = 0; i < r->ncells; i++) {
         judge_cell(&r->cells[i]);
+        r->cells[i].noisy = r->cells[i].timed && noisy(r, &r->cells[i]);
+    }
     ratios(r);
     regressions(r);
     for (int i = 0; i < r->nruns; i++)
